@@ -1,0 +1,52 @@
+/*
+ * detector.h - the contract between the sensor and each detector.
+ *
+ * A detector subscribes to event types, keeps its own bounded state, and raises alerts
+ * through env->alert. Time is packet time: on_time is called as packet time advances, so an
+ * offline replay raises the same alerts as live capture. Adding a detector means a
+ * detectors/<name>.{c,h} pair exporting `const struct gs_detector gs_<name>_detector` and one
+ * line in sensor/detect_registry.c.
+ */
+#ifndef GS_DETECTORS_DETECTOR_H
+#define GS_DETECTORS_DETECTOR_H
+
+#include "alert.h"
+#include "dissector.h"
+
+struct gs_keystore; /* keys/keystore.h */
+struct gs_policy;   /* detectors/policy.h */
+
+typedef void gs_alert_fn(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_alert *alert);
+
+struct gs_detect_env {
+    const struct gs_config *cfg;
+    const struct gs_keystore *keys; /* NULL without --keys */
+    const struct gs_policy *policy; /* NULL without --policy */
+    gs_alert_fn *alert;
+    void *alert_arg;
+};
+
+/* Raises an alert for the packet in ctx. */
+static inline void gs_detect_alert(const struct gs_detect_env *env, const struct gs_pkt_ctx *ctx,
+                                   const struct gs_alert *alert)
+{
+    env->alert(env->alert_arg, ctx, alert);
+}
+
+#define GS_EVENT_BIT(type) (1u << (unsigned)(type))
+
+struct gs_detector {
+    const char *name;
+    uint32_t event_mask; /* GS_EVENT_BIT() of each event type it wants */
+    /* Creates the detector's state. `env` outlives the state. Returns 0, or a negative value
+     * with a one-line reason in errbuf (GS_ERRBUF_SIZE). */
+    int (*create)(void **state, const struct gs_detect_env *env, char *errbuf);
+    void (*destroy)(void *state);
+    void (*on_event)(void *state, const struct gs_pkt_ctx *ctx, const struct gs_event *ev);
+    /* Packet time advanced to ctx->ts_us (called at most once per second of packet time, and
+     * once at the end of input). ctx->flow and ctx->l2 are NULL; ctx->pcap_cnt is the packet
+     * that moved the clock. May be NULL. */
+    void (*on_time)(void *state, const struct gs_pkt_ctx *ctx);
+};
+
+#endif

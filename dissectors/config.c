@@ -1,0 +1,126 @@
+/*
+ * config.c - the table of tunable limits and its setter.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY(name, field, def, min, max, help)                                                      \
+    {                                                                                              \
+        name, offsetof(struct gs_config, field), def, min, max, help                               \
+    }
+
+const struct gs_config_key gs_config_keys[] = {
+    KEY("flow.max_flows", flow_max_flows, 65536, 16, 16777216,
+        "flows tracked at once; the least recently seen is evicted when full"),
+    KEY("flow.idle_timeout_s", flow_idle_timeout_s, 600, 1, 86400,
+        "seconds of packet time without traffic before a flow is expired"),
+    KEY("stream.max_bytes_per_dir", stream_max_bytes_per_dir, 65536, 512, 16777216,
+        "bytes of an incomplete PDU buffered per TCP direction before it is dropped"),
+    KEY("stream.max_ooo_bytes", stream_max_ooo_bytes, 65536, 0, 16777216,
+        "out-of-order TCP bytes held per direction waiting for a hole to fill"),
+    KEY("stream.max_ooo_segments", stream_max_ooo_segments, 64, 0, 4096,
+        "out-of-order TCP segments held per direction"),
+    KEY("ipfrag.max_datagrams", ipfrag_max_datagrams, 1024, 1, 1048576,
+        "IP datagrams under fragment reassembly at once"),
+    KEY("ipfrag.max_bytes", ipfrag_max_bytes, 16777216, 65535, 1073741824,
+        "bytes held by all IP fragment reassembly buffers"),
+    KEY("ipfrag.timeout_s", ipfrag_timeout_s, 30, 1, 600,
+        "seconds of packet time to wait for the missing fragments of a datagram"),
+    KEY("redundancy.max_nodes", redundancy_max_nodes, 4096, 16, 1048576,
+        "PRP/HSR source nodes whose sequence numbers are tracked to discard duplicates"),
+    KEY("detect.max_probe_packets", detect_max_probe_packets, 8, 1, 256,
+        "payload packets of a flow offered to the protocol probes before giving up"),
+    KEY("output.queue_bytes", output_queue_bytes, 8388608, 65536, 1073741824,
+        "bytes of records queued per output sink (live capture drops and counts past it)"),
+    KEY("dnp3.max_fragment_bytes", dnp3_max_fragment_bytes, 4096, 249, 65536,
+        "bytes of one DNP3 application fragment under transport reassembly"),
+    KEY("dnp3.max_objects", dnp3_max_objects, 2048, 1, 65536,
+        "object headers decoded per DNP3 application fragment"),
+    KEY("dnp3.max_points", dnp3_max_points, 16384, 1, 1048576,
+        "points (values) decoded per DNP3 application fragment"),
+    KEY("dnp3.max_associations", dnp3_max_associations, 8, 1, 256,
+        "link-address pairs tracked per DNP3 connection"),
+    KEY("iec104.cot_size", iec104_cot_size, 2, 1, 2, "IEC 104 cause-of-transmission octets"),
+    KEY("iec104.ca_size", iec104_ca_size, 2, 1, 2, "IEC 104 common-address octets"),
+    KEY("iec104.ioa_size", iec104_ioa_size, 3, 1, 3, "IEC 104 information-object-address octets"),
+    KEY("iec104.max_unacked", iec104_max_unacked, 32767, 1, 32767,
+        "I-frames allowed outstanding before an acknowledgement is flagged missing"),
+    KEY("iec104.max_objects", iec104_max_objects, 127, 1, 127,
+        "information objects decoded per IEC 104 ASDU"),
+    KEY("mms.max_pdu_bytes", mms_max_pdu_bytes, 65536, 1024, 16777216,
+        "bytes of one COTP-reassembled MMS PDU"),
+    KEY("mms.max_objects", mms_max_objects, 256, 1, 65536,
+        "object names and values reported per MMS PDU"),
+    KEY("goose.max_entries", goose_max_entries, 1024, 1, 65536,
+        "allData entries decoded per GOOSE PDU"),
+    KEY("sv.max_asdus", sv_max_asdus, 64, 1, 255, "ASDUs decoded per Sampled Values PDU"),
+    KEY("tls.max_handshake_bytes", tls_max_handshake_bytes, 65536, 4096, 16777216,
+        "bytes of one TLS handshake message under reassembly"),
+    KEY("tls.max_certificates", tls_max_certificates, 10, 1, 64,
+        "certificates parsed per TLS Certificate message"),
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static uint32_t *field(struct gs_config *cfg, const struct gs_config_key *key)
+{
+    return (uint32_t *)(void *)((char *)cfg + key->offset);
+}
+
+void gs_config_defaults(struct gs_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    for (const struct gs_config_key *key = gs_config_keys; key->name != NULL; key++)
+        *field(cfg, key) = key->def;
+}
+
+static const struct gs_config_key *find_key(const char *name, size_t name_len)
+{
+    for (const struct gs_config_key *key = gs_config_keys; key->name != NULL; key++) {
+        if (strlen(key->name) == name_len && memcmp(key->name, name, name_len) == 0)
+            return key;
+    }
+    return NULL;
+}
+
+int gs_config_set(struct gs_config *cfg, const char *assignment, char *errbuf)
+{
+    const char *eq = strchr(assignment, '=');
+    if (eq == NULL) {
+        snprintf(errbuf, GS_ERRBUF_SIZE, "setting '%s' is not NAME=VALUE", assignment);
+        return -1;
+    }
+    const struct gs_config_key *key = find_key(assignment, (size_t)(eq - assignment));
+    if (key == NULL) {
+        snprintf(errbuf, GS_ERRBUF_SIZE, "unknown setting '%.*s' (see --show-config)",
+                 (int)(eq - assignment), assignment);
+        return -1;
+    }
+    const char *text = eq + 1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*text == '\0' || *text == '-' || *end != '\0' || errno != 0) {
+        snprintf(errbuf, GS_ERRBUF_SIZE, "setting %s: '%s' is not a whole number", key->name, text);
+        return -1;
+    }
+    if (v < key->min || v > key->max) {
+        snprintf(errbuf, GS_ERRBUF_SIZE, "setting %s: %llu is outside %u..%u", key->name, v,
+                 key->min, key->max);
+        return -1;
+    }
+    *field(cfg, key) = (uint32_t)v;
+    return 0;
+}
+
+int gs_config_get(const struct gs_config *cfg, const char *name, uint32_t *out)
+{
+    const struct gs_config_key *key = find_key(name, strlen(name));
+    if (key == NULL)
+        return -1;
+    *out = *field((struct gs_config *)(uintptr_t)cfg, key);
+    return 0;
+}
