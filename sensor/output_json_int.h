@@ -1,0 +1,29 @@
+/*
+ * output_json_int.h - internals shared by output_json.c and the per-protocol formatters
+ * (output_json_<proto>.c). Nothing outside the output module includes this.
+ *
+ * A formatter adds the protocol's object to an event record, e.g. record["dnp3"] = {...};
+ * the envelope is already set. Formatters never see keys and never print MAC or tag secrets.
+ */
+#ifndef GS_SENSOR_OUTPUT_JSON_INT_H
+#define GS_SENSOR_OUTPUT_JSON_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dissector.h"
+
+typedef void gs_json_event_fn(json_t *record, const void *body);
+
+/* Lower-case hex of bytes as a JSON string (public wire bytes only, never key material). */
+json_t *gs_json_hex(const uint8_t *bytes, size_t len);
+
+/* A string from bytes that may not be NUL-terminated or valid UTF-8: non-printable bytes are
+ * escaped as \xHH so the record stays valid JSON and readable. */
+json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len);
+
+/* The textual form of an IPv4 or IPv6 address. */
+json_t *gs_json_ip(const struct gs_ip *ip);
+
+#endif
