@@ -1,0 +1,345 @@
+/*
+ * test_engine.c - the pipeline with a stand-in dissector ("lines": newline-terminated PDUs on
+ * TCP 7777, recognised elsewhere by a "HELLO" probe) and a stand-in detector: port and probe
+ * binding, pcap_cnt of the packet that completes a PDU, gaps reaching the dissector, events
+ * reaching subscribed detectors, UDP datagrams, dissector errors, flow limits.
+ */
+#include <check.h>
+#include <pcap/dlt.h>
+#include <string.h>
+
+#include "engine.h"
+#include "pcapw.h"
+#include "test_support.h"
+
+#define IP(a, b, c, d) ((uint32_t)((a) << 24 | (b) << 16 | (c) << 8 | (d)))
+
+/* ---- stand-in dissector -------------------------------------------------------------------- */
+
+struct lines_state {
+    int resets[2];
+};
+
+struct line_event {
+    char text[64];
+    enum gs_dir dir;
+};
+
+static const char *const lines_events[] = {"lines.too_long", "lines.reset", NULL};
+static const uint16_t lines_tcp_ports[] = {7777, 0};
+static const uint16_t lines_udp_ports[] = {7777, 0};
+
+static unsigned lines_probe(const struct gs_cursor *cur, enum gs_dir dir)
+{
+    (void)dir;
+    struct gs_cursor c = *cur;
+    uint8_t hello[5];
+    gs_cur_copy(&c, hello, 5);
+    return gs_cur_ok(&c) && memcmp(hello, "HELLO", 5) == 0 ? GS_PROBE_SURE : GS_PROBE_NO;
+}
+
+static size_t lines_state_size(const struct gs_config *cfg)
+{
+    (void)cfg;
+    return sizeof(struct lines_state);
+}
+
+static void lines_reset(void *state, enum gs_dir dir)
+{
+    ((struct lines_state *)state)->resets[dir]++;
+}
+
+static struct gs_parse_res lines_parse(void *state, const struct gs_pkt_ctx *ctx,
+                                       struct gs_cursor *cur, enum gs_dir dir)
+{
+    (void)state;
+    size_t start = gs_cur_pos(cur);
+    size_t used = 0;
+    size_t avail = gs_cur_remaining(cur);
+    const uint8_t *p = gs_cur_ptr(cur);
+    for (size_t i = 0; i < avail; i++) {
+        if (p[i] != '\n')
+            continue;
+        struct line_event ev = {.dir = dir};
+        size_t n = i - used < sizeof(ev.text) - 1 ? i - used : sizeof(ev.text) - 1;
+        memcpy(ev.text, p + used, n);
+        if (strcmp(ev.text, "BAD") == 0)
+            return gs_parse_error(start + used);
+        /* Lines travel as "DNP3" events: the engine does not look inside bodies. */
+        gs_emit(ctx, GS_EVENT_DNP3, &ev);
+        if (n > 20)
+            gs_emit_anomaly(ctx, "lines.too_long", GS_ANOMALY_LIMIT, NULL);
+        used = i + 1;
+    }
+    return used < avail ? gs_parse_incomplete(used, 0) : gs_parse_ok(used);
+}
+
+static const struct gs_dissector lines_dissector = {
+    .name = "lines",
+    .transport = GS_TRANSPORT_TCP | GS_TRANSPORT_UDP,
+    .tcp_ports = lines_tcp_ports,
+    .udp_ports = lines_udp_ports,
+    .probe = lines_probe,
+    .state_size = lines_state_size,
+    .state_reset = lines_reset,
+    .parse = lines_parse,
+    .event_names = lines_events,
+};
+
+static const struct gs_dissector *const test_dissectors[] = {&lines_dissector, NULL};
+
+/* ---- stand-in detector: records what it sees ----------------------------------------------- */
+
+#define MAX_SEEN 64
+static struct {
+    char text[MAX_SEEN][64];
+    uint64_t pcap_cnt[MAX_SEEN];
+    uint16_t src_port[MAX_SEEN];
+    int n;
+    int ticks;
+} seen;
+
+static int rec_create(void **state, const struct gs_detect_env *env, char *errbuf)
+{
+    (void)env;
+    (void)errbuf;
+    *state = &seen;
+    return 0;
+}
+
+static void rec_destroy(void *state)
+{
+    (void)state;
+}
+
+static void rec_event(void *state, const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
+{
+    (void)state;
+    const struct line_event *le = ev->body;
+    if (seen.n < MAX_SEEN) {
+        strcpy(seen.text[seen.n], le->text);
+        seen.pcap_cnt[seen.n] = ctx->pcap_cnt;
+        seen.src_port[seen.n] = ctx->flow->src_port;
+        seen.n++;
+    }
+}
+
+static void rec_time(void *state, const struct gs_pkt_ctx *ctx)
+{
+    (void)state;
+    (void)ctx;
+    seen.ticks++;
+}
+
+static const struct gs_detector recorder = {
+    .name = "recorder",
+    .event_mask = GS_EVENT_BIT(GS_EVENT_DNP3),
+    .create = rec_create,
+    .destroy = rec_destroy,
+    .on_event = rec_event,
+    .on_time = rec_time,
+};
+
+static const struct gs_detector *const test_detectors[] = {&recorder, NULL};
+
+/* ---- packets ------------------------------------------------------------------------------- */
+
+struct fixture {
+    struct gs_config cfg;
+    struct gs_engine *eng;
+    uint64_t cnt;
+    uint64_t ts;
+};
+
+static void setup(struct fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    memset(&seen, 0, sizeof(seen));
+    gs_config_defaults(&f->cfg);
+    char err[GS_ERRBUF_SIZE];
+    struct gs_engine_options opts = {
+        .cfg = &f->cfg, .dissectors = test_dissectors, .detectors = test_detectors};
+    f->eng = gs_engine_create(&opts, err);
+    ck_assert_ptr_nonnull(f->eng);
+    f->ts = 1700000000000000ull;
+}
+
+static void tcp(struct fixture *f, bool from_client, uint16_t cport, uint16_t sport, uint32_t seq,
+                uint8_t flags, const char *data)
+{
+    uint8_t seg[2000], ip[2100], frame[2200];
+    uint32_t c = IP(10, 0, 0, 1), s = IP(10, 0, 0, 2);
+    size_t len = strlen(data);
+    size_t n =
+        from_client
+            ? gs_build_tcp(seg, c, s, cport, sport, seq, 0, flags, (const uint8_t *)data, len)
+            : gs_build_tcp(seg, s, c, sport, cport, seq, 0, flags, (const uint8_t *)data, len);
+    n = from_client ? gs_build_ipv4(ip, c, s, 6, 1, 0, seg, n)
+                    : gs_build_ipv4(ip, s, c, 6, 1, 0, seg, n);
+    struct gs_l2_addr l2 = {.src = {2, 0, 0, 0, 0, 1}, .dst = {2, 0, 0, 0, 0, 2}};
+    n = gs_build_ether(frame, &l2, 0x0800, ip, n);
+    f->ts += 1000;
+    struct gs_packet pkt = {.ts_us = f->ts,
+                            .pcap_cnt = ++f->cnt,
+                            .data = frame,
+                            .cap_len = (uint32_t)n,
+                            .wire_len = (uint32_t)n,
+                            .dlt = DLT_EN10MB};
+    gs_engine_packet(f->eng, &pkt);
+}
+
+static void udp(struct fixture *f, uint16_t sport, uint16_t dport, const char *data)
+{
+    uint8_t frame[2200];
+    uint8_t seg[2000], ip[2100];
+    size_t n = gs_build_udp(seg, IP(10, 0, 0, 1), IP(10, 0, 0, 2), sport, dport,
+                            (const uint8_t *)data, strlen(data));
+    n = gs_build_ipv4(ip, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 17, 1, 0, seg, n);
+    struct gs_l2_addr l2 = {.src = {2, 0, 0, 0, 0, 1}, .dst = {2, 0, 0, 0, 0, 2}};
+    n = gs_build_ether(frame, &l2, 0x0800, ip, n);
+    f->ts += 1000;
+    struct gs_packet pkt = {.ts_us = f->ts,
+                            .pcap_cnt = ++f->cnt,
+                            .data = frame,
+                            .cap_len = (uint32_t)n,
+                            .wire_len = (uint32_t)n,
+                            .dlt = DLT_EN10MB};
+    gs_engine_packet(f->eng, &pkt);
+}
+
+START_TEST(test_engine_port_binding_and_pcap_cnt)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40000, 7777, 100, GS_TCPF_SYN, "");
+    tcp(&f, false, 40000, 7777, 900, GS_TCPF_SYN | GS_TCPF_ACK, "");
+    tcp(&f, true, 40000, 7777, 101, GS_TCPF_ACK, "first li");
+    tcp(&f, true, 40000, 7777, 109, GS_TCPF_ACK, "ne\nsecond\n");
+    tcp(&f, false, 40000, 7777, 901, GS_TCPF_ACK, "reply\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n, 3);
+    ck_assert_str_eq(seen.text[0], "first line");
+    /* A PDU split over two packets belongs to the packet that completed it. */
+    ck_assert_uint_eq(seen.pcap_cnt[0], 4);
+    ck_assert_uint_eq(seen.pcap_cnt[1], 4);
+    ck_assert_str_eq(seen.text[2], "reply");
+    ck_assert_uint_eq(seen.src_port[2], 7777);
+    ck_assert_uint_eq(gs_engine_stats(f.eng)->flows.created, 1);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_probe_on_odd_port)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40001, 20001, 5, GS_TCPF_ACK, "noise\n");
+    tcp(&f, true, 40002, 20002, 5, GS_TCPF_ACK, "HELLO\n");
+    tcp(&f, true, 40002, 20002, 11, GS_TCPF_ACK, "after\n");
+    gs_engine_finish(f.eng);
+    /* The first flow never matched the probe; the second was claimed by it. */
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.text[0], "HELLO");
+    ck_assert_str_eq(seen.text[1], "after");
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_gap_resets_dissector)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40000, 7777, 0, GS_TCPF_SYN, "");
+    tcp(&f, true, 40000, 7777, 1, GS_TCPF_ACK, "abc\npart");
+    tcp(&f, true, 40000, 7777, 500, GS_TCPF_ACK, "resync\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.text[1], "resync");
+    ck_assert_uint_eq(gs_engine_stats(f.eng)->stream.gaps, 1);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_udp_and_anomalies)
+{
+    struct fixture f;
+    setup(&f);
+    udp(&f, 5000, 7777, "datagram\nthis line is longer than twenty\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.text[0], "datagram");
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_dissector_error_detaches)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40000, 7777, 1, GS_TCPF_ACK, "ok\nBAD\nlater\n");
+    tcp(&f, true, 40000, 7777, 15, GS_TCPF_ACK, "more\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n, 1);
+    ck_assert_uint_eq(gs_engine_stats(f.eng)->dissector_errors, 1);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_flow_limit_bounds_memory)
+{
+    struct fixture f;
+    memset(&f, 0, sizeof(f));
+    memset(&seen, 0, sizeof(seen));
+    gs_config_defaults(&f.cfg);
+    f.cfg.flow_max_flows = 16;
+    char err[GS_ERRBUF_SIZE];
+    struct gs_engine_options opts = {
+        .cfg = &f.cfg, .dissectors = test_dissectors, .detectors = test_detectors};
+    f.eng = gs_engine_create(&opts, err);
+    f.ts = 1700000000000000ull;
+    /* A flood of connections, each leaving a partial PDU buffered. */
+    for (uint16_t i = 0; i < 200; i++)
+        tcp(&f, true, (uint16_t)(30000 + i), 7777, 1, GS_TCPF_ACK, "partial-without-newline");
+    const struct gs_stats *st = gs_engine_stats(f.eng);
+    ck_assert_uint_eq(st->flows.max_active, 16);
+    ck_assert_uint_eq(st->flows.evicted, 184);
+    gs_engine_finish(f.eng);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+START_TEST(test_engine_packet_time_ticks)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40000, 7777, 1, GS_TCPF_ACK, "x\n");
+    f.ts += 5 * 1000000ull;
+    tcp(&f, true, 40000, 7777, 3, GS_TCPF_ACK, "y\n");
+    int before = seen.ticks;
+    gs_engine_advance(f.eng, f.ts + 3000000ull);
+    ck_assert_int_gt(seen.ticks, before);
+    /* Time never runs backwards for detectors. */
+    before = seen.ticks;
+    gs_engine_advance(f.eng, f.ts - 60000000ull);
+    ck_assert_int_eq(seen.ticks, before);
+    gs_engine_finish(f.eng);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
+static Suite *suite_engine(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("pipeline");
+    tcase_add_test(tc, test_engine_port_binding_and_pcap_cnt);
+    tcase_add_test(tc, test_engine_probe_on_odd_port);
+    tcase_add_test(tc, test_engine_gap_resets_dissector);
+    tcase_add_test(tc, test_engine_udp_and_anomalies);
+    tcase_add_test(tc, test_engine_dissector_error_detaches);
+    tcase_add_test(tc, test_engine_flow_limit_bounds_memory);
+    tcase_add_test(tc, test_engine_packet_time_ticks);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+GS_TEST_MAIN(suite_engine)
