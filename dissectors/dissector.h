@@ -154,7 +154,9 @@ struct gs_dissector {
      * is the first payload of a direction; the probe reads a copy of it. May be NULL. */
     unsigned (*probe)(const struct gs_cursor *cur, enum gs_dir dir);
 
-    /* Bytes of per-flow state, reserved when the dissector is bound to a flow (0: none). */
+    /* Bytes of per-flow state, reserved when the dissector is bound to a flow (0: none).
+     * A layer-2 dissector gets one such state for the whole sensor: scratch space for
+     * decoding, never PDU state carried from frame to frame. */
     size_t (*state_size)(const struct gs_config *cfg);
     /* Initialises freshly zeroed state. May be NULL. */
     void (*state_init)(void *state, const struct gs_config *cfg);
@@ -167,7 +169,8 @@ struct gs_dissector {
      * `dir` that earlier calls did not consume; the stream may start mid-PDU (capture started
      * mid-session, or after state_reset). UDP and L2: the cursor holds one datagram or frame
      * payload, possibly truncated by the capture (cap_len < wire_len), and `state` is the
-     * flow's (UDP) or NULL (L2). Returns how much was consumed; see enum gs_parse_status.
+     * flow's (UDP) or the sensor-wide scratch state (L2). Returns how much was consumed; see
+     * enum gs_parse_status.
      */
     struct gs_parse_res (*parse)(void *state, const struct gs_pkt_ctx *ctx, struct gs_cursor *cur,
                                  enum gs_dir dir);

@@ -38,6 +38,7 @@ struct gs_engine {
     const struct gs_dissector *const *dissectors;
     size_t n_dissectors;
     struct gs_app_counters *apps;
+    void **l2_states; /* per dissector: the one state of a layer-2 dissector, else NULL */
     size_t *anomaly_base; /* per dissector: its first slot in anomalies[] */
     struct gs_named_counter *anomalies;
     size_t n_anomalies;
@@ -359,7 +360,7 @@ static void handle_l2(struct gs_engine *eng, const struct gs_packet *pkt, struct
                              .emit_arg = eng};
     eng->cur_app = index;
     eng->apps[index].pdus++;
-    eng->dissectors[index]->parse(NULL, &ctx, &d->payload, GS_DIR_TO_SERVER);
+    eng->dissectors[index]->parse(eng->l2_states[index], &ctx, &d->payload, GS_DIR_TO_SERVER);
     eng->cur_app = -1;
 }
 
@@ -476,8 +477,22 @@ static int setup_dissectors(struct gs_engine *eng)
     eng->n_dissectors = gs_dissector_table_len(eng->dissectors);
     eng->apps = calloc(eng->n_dissectors + 1, sizeof(*eng->apps));
     eng->anomaly_base = calloc(eng->n_dissectors + 1, sizeof(*eng->anomaly_base));
-    if (eng->apps == NULL || eng->anomaly_base == NULL)
+    eng->l2_states = calloc(eng->n_dissectors + 1, sizeof(*eng->l2_states));
+    if (eng->apps == NULL || eng->anomaly_base == NULL || eng->l2_states == NULL)
         return -1;
+    /* Layer-2 protocols have no flows: their dissector gets one state for the whole engine,
+     * scratch space for decoding (it must not carry PDU state from frame to frame). */
+    for (size_t i = 0; i < eng->n_dissectors; i++) {
+        const struct gs_dissector *d = eng->dissectors[i];
+        size_t size = d->state_size != NULL ? d->state_size(eng->cfg) : 0;
+        if ((d->transport & GS_TRANSPORT_L2) == 0 || size == 0)
+            continue;
+        eng->l2_states[i] = calloc(1, size);
+        if (eng->l2_states[i] == NULL)
+            return -1;
+        if (d->state_init != NULL)
+            d->state_init(eng->l2_states[i], eng->cfg);
+    }
     size_t total = 0;
     for (size_t i = 0; i < eng->n_dissectors; i++) {
         eng->apps[i].name = eng->dissectors[i]->name;
@@ -580,6 +595,9 @@ void gs_engine_destroy(struct gs_engine *eng)
     gs_decoder_destroy(eng->decoder);
     gs_classifier_destroy(eng->classifier);
     free(eng->classified);
+    for (size_t i = 0; eng->l2_states != NULL && i < eng->n_dissectors; i++)
+        free(eng->l2_states[i]);
+    free(eng->l2_states);
     free(eng->apps);
     free(eng->anomaly_base);
     free(eng->anomalies);

@@ -123,12 +123,12 @@ int gs_fuzz_dissector(const struct gs_dissector *d, const uint8_t *input, size_t
     drv.transport = transport;
     gs_config_defaults(&drv.cfg);
     size_t state_size = d->state_size != NULL ? d->state_size(&drv.cfg) : 0;
-    if (transport != GS_TRANSPORT_L2 && state_size != 0) {
+    if (state_size != 0) {
         drv.state = calloc(1, state_size);
         if (drv.state == NULL)
             abort();
     }
-    if (transport != GS_TRANSPORT_L2 && d->state_init != NULL)
+    if (d->state_init != NULL)
         d->state_init(drv.state, &drv.cfg);
     drv.pending[0] = malloc(MAX_STREAM_BYTES);
     drv.pending[1] = malloc(MAX_STREAM_BYTES);
