@@ -38,7 +38,7 @@ struct gs_engine {
     const struct gs_dissector *const *dissectors;
     size_t n_dissectors;
     struct gs_app_counters *apps;
-    void **l2_states; /* per dissector: the one state of a layer-2 dissector, else NULL */
+    void **l2_states;     /* per dissector: the one state of a layer-2 dissector, else NULL */
     size_t *anomaly_base; /* per dissector: its first slot in anomalies[] */
     struct gs_named_counter *anomalies;
     size_t n_anomalies;

@@ -99,7 +99,7 @@ static int run_offline(const struct gs_options *opts, struct gs_engine *eng,
         char errbuf[GS_ERRBUF_SIZE];
         struct gs_packet pkt;
         uint64_t in_file = 0;
-        enum gs_capture_next next;
+        enum gs_capture_next next = GS_CAPTURE_END;
         while (!stop_requested &&
                (next = gs_capture_next(caps[i], &pkt, errbuf)) == GS_CAPTURE_PACKET) {
             pkt.pcap_cnt = ++pcap_cnt;

@@ -87,11 +87,12 @@ json_t *gs_json_hex(const uint8_t *bytes, size_t len)
     char *text = len * 2 + 1 <= sizeof(small) ? small : malloc(len * 2 + 1);
     if (text == NULL)
         return json_null();
+    text[len * 2] = '\0';
     for (size_t i = 0; i < len; i++) {
         text[2 * i] = digits[bytes[i] >> 4];
         text[2 * i + 1] = digits[bytes[i] & 0x0F];
     }
-    json_t *s = json_stringn(text, len * 2);
+    json_t *s = json_string(text);
     if (text != small)
         free(text);
     return s;
@@ -104,6 +105,7 @@ json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len)
     char *text = cap <= sizeof(small) ? small : malloc(cap);
     if (text == NULL)
         return json_null();
+    text[0] = '\0';
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         uint8_t c = bytes[i];
@@ -113,7 +115,8 @@ json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len)
             n += (size_t)snprintf(text + n, cap - n, "\\x%02x", c);
         }
     }
-    json_t *s = json_stringn(text, n);
+    text[n] = '\0';
+    json_t *s = json_string(text);
     if (text != small)
         free(text);
     return s;
