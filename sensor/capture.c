@@ -70,7 +70,6 @@ int gs_capture_open_live(struct gs_capture **cap, const char *iface, char *errbu
     }
     pcap_set_snaplen(p, LIVE_SNAPLEN);
     pcap_set_promisc(p, 1);
-    pcap_set_immediate_mode(p, 1);
     pcap_set_buffer_size(p, LIVE_BUFFER);
     pcap_set_timeout(p, LIVE_TIMEOUT_MS);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);

@@ -2,8 +2,9 @@
  * capture.h - packets from pcap/pcapng files or a live interface, through libpcap.
  *
  * Offline files are read in place from libpcap's buffer. Live capture is read-only
- * (nothing is ever sent), uses the kernel's TPACKET_V3 ring via libpcap with a large buffer,
- * promiscuous mode (a SPAN port delivers frames for other hosts) and immediate delivery.
+ * (nothing is ever sent), uses the kernel's TPACKET_V3 ring via libpcap with a 64 MiB buffer,
+ * promiscuous mode (a SPAN port delivers frames for other hosts) and a 10 ms block timeout,
+ * so frames reach the engine within 10 ms even on a quiet link.
  */
 #ifndef GS_SENSOR_CAPTURE_H
 #define GS_SENSOR_CAPTURE_H
