@@ -50,6 +50,7 @@ struct gs_engine {
     struct gs_decoder *decoder;
     struct gs_flow_table *flows;
     struct gs_classifier *classifier;
+    bool owns_classifier;
     uint64_t *classified; /* flows per nDPI protocol id + 1 */
     size_t n_classified;
 
@@ -564,7 +565,11 @@ struct gs_engine *gs_engine_create(const struct gs_engine_options *opts, char *e
     if (eng->decoder == NULL || eng->flows == NULL)
         goto fail;
     if (opts->classify) {
-        eng->classifier = gs_classifier_create();
+        eng->classifier = opts->classifier;
+        if (eng->classifier == NULL) {
+            eng->classifier = gs_classifier_create();
+            eng->owns_classifier = true;
+        }
         if (eng->classifier != NULL) {
             eng->n_classified = gs_classifier_protocol_count(eng->classifier) + 1;
             eng->classified = calloc(eng->n_classified, sizeof(*eng->classified));
@@ -593,7 +598,8 @@ void gs_engine_destroy(struct gs_engine *eng)
         eng->detectors[i].det->destroy(eng->detectors[i].state);
     free(eng->detectors);
     gs_decoder_destroy(eng->decoder);
-    gs_classifier_destroy(eng->classifier);
+    if (eng->owns_classifier)
+        gs_classifier_destroy(eng->classifier);
     free(eng->classified);
     for (size_t i = 0; eng->l2_states != NULL && i < eng->n_dissectors; i++)
         free(eng->l2_states[i]);

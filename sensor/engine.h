@@ -14,10 +14,15 @@
 #include "output_json.h"
 #include "stats.h"
 
+struct gs_classifier;
+
 struct gs_engine_options {
     const struct gs_config *cfg;
     bool log_events;
     bool classify; /* run nDPI on flows no dissector claims */
+    /* A classifier to borrow instead of creating one (nDPI start-up is slow: the fuzzer
+     * shares one across inputs). NULL: the engine creates and owns its own when classify. */
+    struct gs_classifier *classifier;
     /* NULL-terminated tables; NULL selects the built-in registries. */
     const struct gs_dissector *const *dissectors;
     const struct gs_detector *const *detectors;

@@ -6,6 +6,7 @@
 #include <pcap/dlt.h>
 #include <stdlib.h>
 
+#include "classify.h"
 #include "engine.h"
 #include "fuzz_support.h"
 
@@ -36,12 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gs_config cfg;
     gs_config_defaults(&cfg);
     cfg.flow_max_flows = 64;
+    cfg.ipfrag_max_datagrams = 8;
+    cfg.redundancy_max_nodes = 16;
     char errbuf[GS_ERRBUF_SIZE];
     /* Records are formatted and written to /dev/null so the JSON formatters are fuzzed too. */
     static const char *const sinks[] = {"file:/dev/null"};
     struct gs_output *out = gs_output_create(sinks, 1, true, &cfg, errbuf);
+    /* nDPI takes a tenth of a second to start: one classifier serves every input. */
+    static struct gs_classifier *classifier;
+    if (classifier == NULL)
+        classifier = gs_classifier_create();
     struct gs_engine_options opts = {
-        .cfg = &cfg, .log_events = true, .classify = true, .output = out};
+        .cfg = &cfg, .log_events = true, .classify = true, .classifier = classifier, .output = out};
     struct state st = {.engine = gs_engine_create(&opts, errbuf)};
     if (out == NULL || st.engine == NULL)
         abort();
