@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.flow_max_flows = 64;
     cfg.ipfrag_max_datagrams = 8;
     cfg.redundancy_max_nodes = 16;
+    cfg.output_queue_bytes = 65536;
     char errbuf[GS_ERRBUF_SIZE];
     /* Records are formatted and written to /dev/null so the JSON formatters are fuzzed too. */
     static const char *const sinks[] = {"file:/dev/null"};
