@@ -32,6 +32,9 @@ struct gs_config {
     uint32_t detect_max_probe_packets;
     /* alert and event output */
     uint32_t output_queue_bytes;
+    uint32_t output_retry_s;
+    uint32_t output_syslog_facility;
+    uint32_t output_redis_stream_maxlen;
     /* DNP3 */
     uint32_t dnp3_max_fragment_bytes;
     uint32_t dnp3_max_objects;

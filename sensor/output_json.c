@@ -50,7 +50,7 @@ struct gs_output *gs_output_create(const char *const *specs, size_t n, bool offl
     }
     out->offline = offline;
     for (size_t i = 0; i < n; i++) {
-        struct gs_sink *sink = gs_sink_open(specs[i], offline, cfg->output_queue_bytes, errbuf);
+        struct gs_sink *sink = gs_sink_open(specs[i], offline, cfg, errbuf);
         if (sink == NULL) {
             gs_output_destroy(out);
             return NULL;
@@ -205,7 +205,7 @@ static json_t *envelope(const struct gs_pkt_ctx *ctx, const char *event_type, co
 }
 
 /* Serialises a record once and queues the line on every sink. */
-static void emit_record(struct gs_output *out, json_t *rec)
+static void emit_record(struct gs_output *out, json_t *rec, enum gs_record_kind kind)
 {
     size_t need = json_dumpb(rec, NULL, 0, JSON_COMPACT);
     if (need > out->line_cap) {
@@ -220,7 +220,7 @@ static void emit_record(struct gs_output *out, json_t *rec)
     size_t len = json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT);
     json_decref(rec);
     for (size_t i = 0; i < out->n_sinks; i++)
-        gs_sink_write(out->sinks[i], out->line, len);
+        gs_sink_write(out->sinks[i], out->line, len, kind);
 }
 
 static const char *anomaly_kind_name(enum gs_anomaly_kind kind)
@@ -259,7 +259,7 @@ void gs_output_event(struct gs_output *out, const struct gs_pkt_ctx *ctx, const 
     if (event_formatters[ev->type] != NULL)
         event_formatters[ev->type](rec, ev->body);
     json_object_set_new(rec, "pcap_cnt", json_integer((json_int_t)ctx->pcap_cnt));
-    emit_record(out, rec);
+    emit_record(out, rec, GS_RECORD_EVENT);
 }
 
 void gs_output_alert(struct gs_output *out, const struct gs_pkt_ctx *ctx,
@@ -303,7 +303,10 @@ void gs_output_alert(struct gs_output *out, const struct gs_pkt_ctx *ctx,
     if (alert->conduit != NULL)
         json_object_set_new(rec, "conduit", json_string(alert->conduit));
     json_object_set_new(rec, "pcap_cnt", json_integer((json_int_t)ctx->pcap_cnt));
-    emit_record(out, rec);
+    enum gs_record_kind kind = sig->severity <= 1   ? GS_RECORD_ALERT_HIGH
+                               : sig->severity == 2 ? GS_RECORD_ALERT_MEDIUM
+                                                    : GS_RECORD_ALERT_LOW;
+    emit_record(out, rec, kind);
 }
 
 static void set_u64(json_t *obj, const char *key, uint64_t v)
@@ -471,5 +474,5 @@ void gs_output_stats(struct gs_output *out, uint64_t ts_us, const struct gs_stat
     }
     json_object_set_new(s, "outputs", sinks);
     json_object_set_new(rec, "stats", s);
-    emit_record(out, rec);
+    emit_record(out, rec, GS_RECORD_STATS);
 }

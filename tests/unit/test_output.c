@@ -149,9 +149,16 @@ END_TEST
 START_TEST(test_output_bad_sink)
 {
     char err[GS_ERRBUF_SIZE];
-    ck_assert_ptr_null(gs_sink_open("bogus", true, 65536, err));
+    struct gs_config cfg;
+    gs_config_defaults(&cfg);
+    ck_assert_ptr_null(gs_sink_open("bogus", true, &cfg, err));
     ck_assert_ptr_nonnull(strstr(err, "unknown output 'bogus'"));
-    ck_assert_ptr_null(gs_sink_open("file:/nonexistent-dir/x.json", true, 65536, err));
+    ck_assert_ptr_null(gs_sink_open("redis://host-without-port/list/x", true, &cfg, err));
+    ck_assert_ptr_nonnull(strstr(err, "expected redis://"));
+    ck_assert_ptr_null(gs_sink_open("redis://127.0.0.1:6379/queue/x", true, &cfg, err));
+    ck_assert_ptr_null(gs_sink_open("syslog+udp://127.0.0.1", true, &cfg, err));
+    ck_assert_ptr_nonnull(strstr(err, "HOST:PORT"));
+    ck_assert_ptr_null(gs_sink_open("file:/nonexistent-dir/x.json", true, &cfg, err));
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/x.json"));
 }
 END_TEST
@@ -166,13 +173,16 @@ START_TEST(test_output_queue_bound)
     char spec[32];
     snprintf(spec, sizeof(spec), "file:/dev/fd/%d", fds[1]);
     char err[GS_ERRBUF_SIZE];
-    struct gs_sink *live = gs_sink_open(spec, false, 65536, err);
+    struct gs_config cfg;
+    gs_config_defaults(&cfg);
+    cfg.output_queue_bytes = 65536;
+    struct gs_sink *live = gs_sink_open(spec, false, &cfg, err);
     ck_assert_ptr_nonnull(live);
     char line[1000];
     memset(line, 'x', sizeof(line));
     /* Nobody reads the pipe: its 64 KiB and the queue's 64 KiB fill, the rest is dropped. */
     for (int i = 0; i < 1000; i++)
-        gs_sink_write(live, line, sizeof(line));
+        gs_sink_write(live, line, sizeof(line), GS_RECORD_EVENT);
     struct gs_sink_counters c = gs_sink_counters(live);
     ck_assert_uint_gt(c.dropped, 700);
     /* Unblock the writer so the sink can close. */
@@ -183,9 +193,9 @@ START_TEST(test_output_queue_bound)
     char path[] = "/tmp/gs-output-XXXXXX";
     close(mkstemp(path));
     snprintf(spec, sizeof(spec), "file:%s", path);
-    struct gs_sink *offline = gs_sink_open(spec, true, 65536, err);
+    struct gs_sink *offline = gs_sink_open(spec, true, &cfg, err);
     for (int i = 0; i < 1000; i++)
-        gs_sink_write(offline, line, sizeof(line));
+        gs_sink_write(offline, line, sizeof(line), GS_RECORD_EVENT);
     gs_sink_drain(offline);
     c = gs_sink_counters(offline);
     ck_assert_uint_eq(c.written, 1000);
