@@ -312,7 +312,7 @@ size_t gs_hex(uint8_t *out, size_t cap, const char *hex)
             v = *p - 'a' + 10;
         else if (*p >= 'A' && *p <= 'F')
             v = *p - 'A' + 10;
-        else if (*p == ' ' || *p == '\n' || *p == ':')
+        else if (*p == ' ' || *p == '\n' || *p == ':' || *p == '|')
             continue;
         else
             die("bad hex digit");

@@ -107,7 +107,8 @@ void gs_tcp_raw(struct gs_tcp_session *s, bool from_client, uint32_t seq, uint8_
 /* FIN from the client, FIN-ACK from the server, final ACK. */
 void gs_tcp_close(struct gs_tcp_session *s);
 
-/* Parses "AA BB CC" / "aabbcc" hex (spaces ignored) into out; exits on bad input. */
+/* Parses "AA BB CC" / "aabbcc" hex (spaces, newlines, ':' and '|' ignored) into out;
+ * exits on bad input. */
 size_t gs_hex(uint8_t *out, size_t cap, const char *hex);
 
 #endif

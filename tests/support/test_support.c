@@ -3,6 +3,8 @@
  */
 #include "test_support.h"
 
+#include "pcapw.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,38 +20,7 @@ extern char **environ;
 
 size_t gs_test_hex(uint8_t *out, size_t cap, const char *hex)
 {
-    size_t n = 0;
-    int hi = -1;
-    for (const char *p = hex; *p != '\0'; p++) {
-        int v;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            v = *p - 'A' + 10;
-        else if (*p == ' ' || *p == '\n' || *p == '|' || *p == ':')
-            continue;
-        else {
-            fprintf(stderr, "bad hex '%c' in test vector\n", *p);
-            abort();
-        }
-        if (hi < 0) {
-            hi = v;
-            continue;
-        }
-        if (n == cap) {
-            fprintf(stderr, "test vector longer than %zu bytes\n", cap);
-            abort();
-        }
-        out[n++] = (uint8_t)(hi << 4 | v);
-        hi = -1;
-    }
-    if (hi >= 0) {
-        fprintf(stderr, "odd hex digit count in test vector\n");
-        abort();
-    }
-    return n;
+    return gs_hex(out, cap, hex);
 }
 
 static void record(const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
