@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "pcapng.h"
 
 #define LIVE_SNAPLEN    262144
 #define LIVE_BUFFER     (64 * 1024 * 1024)
@@ -18,6 +19,7 @@
 
 struct gs_capture {
     pcap_t *pcap;
+    struct gs_pcapng *ng; /* pcapng files are read by our own reader (see pcapng.h) */
     bool live;
     int dlt;
     uint64_t file_size;
@@ -38,22 +40,37 @@ int gs_capture_open_file(struct gs_capture **cap, const char *path, char *errbuf
         snprintf(errbuf, GS_ERRBUF_SIZE, "%s: is a directory, not a capture file", path);
         return GS_CAPTURE_ENOENT;
     }
-    char perr[PCAP_ERRBUF_SIZE] = "";
-    /* Microsecond timestamps are plenty for OT protocols and keep one clock across files. */
-    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
-    if (p == NULL) {
-        fclose(fp);
-        snprintf(errbuf, GS_ERRBUF_SIZE, "%s: not a pcap or pcapng capture (%s)", path, perr);
-        return GS_CAPTURE_EFORMAT;
-    }
     struct gs_capture *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        pcap_close(p);
+        fclose(fp);
         snprintf(errbuf, GS_ERRBUF_SIZE, "out of memory");
         return GS_CAPTURE_EREAD;
     }
-    c->pcap = p;
-    c->dlt = pcap_datalink(p);
+    uint8_t magic[4] = {0};
+    size_t got = fread(magic, 1, sizeof(magic), fp);
+    rewind(fp);
+    if (got == sizeof(magic) && gs_pcapng_is_pcapng(magic)) {
+        char why[GS_ERRBUF_SIZE];
+        c->ng = gs_pcapng_open(fp, why);
+        if (c->ng == NULL) {
+            free(c);
+            snprintf(errbuf, GS_ERRBUF_SIZE, "%s: not a readable pcapng capture (%.300s)", path,
+                     why);
+            return GS_CAPTURE_EFORMAT;
+        }
+    } else {
+        char perr[PCAP_ERRBUF_SIZE] = "";
+        /* Microsecond timestamps are plenty for OT protocols and keep one clock. */
+        c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, perr);
+        if (c->pcap == NULL) {
+            fclose(fp);
+            free(c);
+            snprintf(errbuf, GS_ERRBUF_SIZE, "%s: not a pcap or pcapng capture (%s)", path,
+                     perr);
+            return GS_CAPTURE_EFORMAT;
+        }
+        c->dlt = pcap_datalink(c->pcap);
+    }
     c->file_size = (uint64_t)st.st_size;
     *cap = c;
     return 0;
@@ -99,6 +116,10 @@ int gs_capture_open_live(struct gs_capture **cap, const char *iface, char *errbu
 
 enum gs_capture_next gs_capture_next(struct gs_capture *cap, struct gs_packet *pkt, char *errbuf)
 {
+    if (cap->ng != NULL) {
+        int rc = gs_pcapng_next(cap->ng, pkt, errbuf);
+        return rc == 1 ? GS_CAPTURE_PACKET : rc == 0 ? GS_CAPTURE_END : GS_CAPTURE_ERROR;
+    }
     struct pcap_pkthdr *hdr;
     const u_char *data;
     int rc = pcap_next_ex(cap->pcap, &hdr, &data);
@@ -129,6 +150,10 @@ void gs_capture_progress(struct gs_capture *cap, uint64_t *done, uint64_t *total
 {
     *done = 0;
     *total = cap->file_size;
+    if (cap->ng != NULL) {
+        *done = gs_pcapng_offset(cap->ng);
+        return;
+    }
     FILE *fp = cap->live ? NULL : pcap_file(cap->pcap);
     if (fp != NULL) {
         long pos = ftell(fp);
@@ -149,13 +174,16 @@ bool gs_capture_drops(struct gs_capture *cap, uint64_t *kernel, uint64_t *iface)
 
 void gs_capture_break(struct gs_capture *cap)
 {
-    pcap_breakloop(cap->pcap);
+    if (cap->pcap != NULL)
+        pcap_breakloop(cap->pcap);
 }
 
 void gs_capture_close(struct gs_capture *cap)
 {
     if (cap == NULL)
         return;
-    pcap_close(cap->pcap);
+    if (cap->pcap != NULL)
+        pcap_close(cap->pcap);
+    gs_pcapng_close(cap->ng);
     free(cap);
 }
