@@ -11,7 +11,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t first = (size >= 4 && memcmp(data, GS_FUZZ_MAGIC, 4) == 0) ? 4 : 0;
-    unsigned transport =
-        (first < size && (data[first] & 4)) ? GS_TRANSPORT_UDP : GS_TRANSPORT_TCP;
+    unsigned transport = (first < size && (data[first] & 4)) ? GS_TRANSPORT_UDP : GS_TRANSPORT_TCP;
     return gs_fuzz_dissector(&gs_dnp3_dissector, data, size, transport);
 }
