@@ -51,7 +51,8 @@ struct harness {
 
 static void copy_span(uint8_t *dst, size_t cap, struct gs_span s)
 {
-    memcpy(dst, s.ptr, s.len < cap ? s.len : cap);
+    if (s.len != 0)
+        memcpy(dst, s.ptr, s.len < cap ? s.len : cap);
 }
 
 static void hook(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
