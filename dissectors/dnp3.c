@@ -756,8 +756,20 @@ static const char *walk_data(struct walk *w, struct gs_dnp3_object *obj)
         header_only = false;
     obj->header_only = header_only;
 
-    if (count == 0 ||
-        (header_only && !PREFIX_IS_INDEX(obj->prefix_code) && !PREFIX_IS_SIZE(obj->prefix_code)))
+    bool carries_bytes = count != 0 && (!header_only || PREFIX_IS_INDEX(obj->prefix_code) ||
+                                        PREFIX_IS_SIZE(obj->prefix_code));
+    /* Every object that carries bytes takes at least one bit: a count no fragment could
+     * hold is malformed, not a reason to hit the points cap. */
+    if (carries_bytes && ((size_t)count + 7) / 8 > remaining)
+        goto bad;
+    if (count > w->st->max_points - w->ev->n_points) {
+        obj->malformed = true;
+        anomaly(w->ctx, "dnp3.too_many_points", GS_ANOMALY_LIMIT,
+                "dnp3.max_points reached; rest of the fragment not decoded");
+        return "dnp3.too_many_points";
+    }
+    w->ev->n_points += count;
+    if (!carries_bytes)
         return NULL;
 
     size_t start = gs_cur_pos(cur);
@@ -943,14 +955,12 @@ static const char *walk_object(struct walk *w)
         anomaly(w->ctx, "dnp3.bad_range", GS_ANOMALY_MALFORMED, "range stop below start");
         return "dnp3.bad_range";
     }
-    if (count > (uint64_t)w->st->max_points - ev->n_points) {
+    if (count > UINT32_MAX) {
         obj->malformed = true;
-        anomaly(w->ctx, "dnp3.too_many_points", GS_ANOMALY_LIMIT,
-                "dnp3.max_points reached; rest of the fragment not decoded");
-        return "dnp3.too_many_points";
+        anomaly(w->ctx, "dnp3.bad_range", GS_ANOMALY_MALFORMED, "range of 2^32 objects");
+        return "dnp3.bad_range";
     }
     obj->count = (uint32_t)count;
-    ev->n_points += (uint32_t)count;
     if (fc_objectless(w->fc) && obj->group != 120 && !w->unexpected_reported) {
         w->unexpected_reported = true;
         anomaly(w->ctx, "dnp3.unexpected_objects", GS_ANOMALY_MALFORMED,

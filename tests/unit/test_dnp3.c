@@ -234,6 +234,8 @@ static const struct qual_case qual_cases[] = {
     {"C0 01 01 02 00 05 01", 0x00, 0, 5, 1, false, 1, "dnp3.bad_range"},
     /* more objects than bytes */
     {"C0 81 00 00 1E 01 00 00 09 01 02 03", 0x00, 10, 0, 9, false, 1, "dnp3.bad_object"},
+    /* a count no fragment could hold is malformed, not the points cap */
+    {"C0 81 00 00 1E 01 01 00 00 FF FF 01 02", 0x01, 65536, 0, 0xFFFF, false, 1, "dnp3.bad_object"},
     /* unknown group: size unknown */
     {"C0 81 00 00 63 01 00 00 00 01", 0x00, 1, 0, 0, false, 1, "dnp3.unknown_object"},
     /* a header cut after its group and variation */
