@@ -37,7 +37,7 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("output.queue_bytes", output_queue_bytes, 8388608, 65536, 1073741824,
         "bytes of records queued per output sink (live capture drops and counts past it)"),
     KEY("dnp3.max_fragment_bytes", dnp3_max_fragment_bytes, 15936, 249, 65536,
-        "bytes of one DNP3 application fragment under transport reassembly (default: 64 segments of 249)"),
+        "bytes of one DNP3 application fragment under reassembly (default: 64 segments)"),
     KEY("dnp3.max_objects", dnp3_max_objects, 2048, 1, 65536,
         "object headers decoded per DNP3 application fragment"),
     KEY("dnp3.max_points", dnp3_max_points, 16384, 1, 1048576,
