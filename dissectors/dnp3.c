@@ -165,6 +165,28 @@ static const struct gs_name_map dnp3_statuses[] = {
     {0, NULL},
 };
 
+/* Link functions by PRM: primary (PRM=1) then secondary (§9.2.4.1.3.6). */
+static const struct gs_name_map dnp3_link_primary[] = {
+    {0x0, "RESET_LINK_STATES"},
+    {0x1, "RESET_USER_PROCESS"},
+    {0x2, "TEST_LINK_STATES"},
+    {0x3, "CONFIRMED_USER_DATA"},
+    {0x4, "UNCONFIRMED_USER_DATA"},
+    {0x9, "REQUEST_LINK_STATUS"},
+    {0, NULL},
+};
+
+static const struct gs_name_map dnp3_link_secondary[] = {
+    {0x0, "ACK"},           {0x1, "NACK"}, {0xB, "LINK_STATUS"}, {0xE, "NOT_FUNCTIONING"},
+    {0xF, "NOT_SUPPORTED"}, {0, NULL},
+};
+
+const char *gs_dnp3_link_function_name(uint8_t control)
+{
+    return gs_name_lookup(DNP3_LINK_PRM(control) ? dnp3_link_primary : dnp3_link_secondary,
+                          DNP3_LINK_FUNC(control), NULL);
+}
+
 const char *gs_dnp3_function_name(uint8_t fc)
 {
     return gs_name_lookup(dnp3_functions, fc, NULL);

@@ -133,6 +133,11 @@ struct gs_dnp3_event {
 /* The name of a function code ("READ"), or NULL for a reserved one. */
 const char *gs_dnp3_function_name(uint8_t fc);
 
+/* The name of the link function in a link control byte ("UNCONFIRMED_USER_DATA"), by its PRM
+ * bit, or NULL for a reserved one. The control byte also holds DIR (0x80), PRM (0x40),
+ * FCB (0x20) and FCV (0x10) in primary frames, DFC (0x10) in secondary ones. */
+const char *gs_dnp3_link_function_name(uint8_t control);
+
 /* The snake_case name of IIN bit `bit` (0..15, IIN1.0 = 0 ... IIN2.7 = 15). */
 const char *gs_dnp3_iin_name(unsigned bit);
 

@@ -229,6 +229,8 @@ void gs_json_dnp3(json_t *record, const void *body)
     set_int(d, "src", ev->src);
     set_int(d, "dst", ev->dst);
     json_object_set_new(d, "from_master", json_boolean(ev->from_master));
+    const char *lf = gs_dnp3_link_function_name(ev->link_control);
+    json_object_set_new(d, "link_function", json_string(lf != NULL ? lf : "RESERVED"));
     set_int(d, "function_code", ev->function_code);
     const char *fn = gs_dnp3_function_name(ev->function_code);
     json_object_set_new(d, "function", json_string(fn != NULL ? fn : "RESERVED"));

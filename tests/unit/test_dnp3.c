@@ -865,6 +865,10 @@ START_TEST(test_dnp3_function_codes)
     ck_assert_str_eq(gs_dnp3_function_name(0x83), "AUTH_RESPONSE");
     ck_assert_ptr_null(gs_dnp3_function_name(0x7E));
     ck_assert_str_eq(gs_dnp3_iin_name(7), "device_restart");
+    ck_assert_str_eq(gs_dnp3_link_function_name(0xC4), "UNCONFIRMED_USER_DATA");
+    ck_assert_str_eq(gs_dnp3_link_function_name(0x0B), "LINK_STATUS");
+    ck_assert_str_eq(gs_dnp3_link_function_name(0x49), "REQUEST_LINK_STATUS");
+    ck_assert_ptr_null(gs_dnp3_link_function_name(0x45));
     ck_assert_str_eq(gs_dnp3_iin_name(13), "config_corrupt");
     h_free(h);
 }
