@@ -40,6 +40,7 @@ struct gs_config {
     uint32_t dnp3_max_objects;
     uint32_t dnp3_max_points;
     uint32_t dnp3_max_associations;
+    uint32_t dnp3_max_sa_objects;
     /* IEC 60870-5-104 */
     uint32_t iec104_cot_size;
     uint32_t iec104_ca_size;

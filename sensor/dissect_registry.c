@@ -4,7 +4,10 @@
  */
 #include "dissect_registry.h"
 
+#include "dnp3.h"
+
 const struct gs_dissector *const gs_dissector_table[] = {
+    &gs_dnp3_dissector,
     NULL,
 };
 
