@@ -220,7 +220,7 @@ static const struct {
      "goose[0].key_id: outside 0..4294967295"},
     {"{\"sv\":[{\"appid\":1,\"sv_id\":\"MU\",\"key_id\":1,\"algorithm\":\"aes-gmac-128\",\"key\":"
      "\"" SECRET "\"},{\"appid\":1,\"sv_id\":\"MU\",\"key_id\":1,\"algorithm\":\"hmac-sha256-80\","
-                 "\"key\":\"" SECRET "\"}]}",
+     "\"key\":\"" SECRET "\"}]}",
      "sv[1] duplicates sv[0] (same appid, sv_id, key_id)"},
     {"{\"sv\":[{\"appid\":1,\"gocb_ref\":\"MU\",\"key_id\":1,\"algorithm\":\"aes-gmac-128\","
      "\"key\":\"" SECRET "\"}]}",
@@ -342,6 +342,7 @@ static const char *const material_users[] = {"keys/keystore.c",
                                              "tests/unit/test_sa_crypto.c",
                                              "tests/unit/test_keystore.c",
                                              "tests/unit/test_dnp3_sa_pcaps.c",
+                                             "tests/bench/bench_sa_crypto.c",
                                              NULL};
 static size_t root_len;
 static char offender[4096];
