@@ -255,6 +255,9 @@ static uint64_t emit(struct sess *s, bool from_master, const struct apdu *x)
 }
 
 static void expect(struct sess *s, const char *rule, uint64_t frame, const char *why, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void expect(struct sess *s, const char *rule, uint64_t frame, const char *why, ...)
 {
     va_list ap;
     va_start(ap, why);
