@@ -6,3 +6,4 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$(nproc)" >/dev/null
 gen=build/dev/pcaps
 "$gen/gen_demo" pcaps/demo.pcap
+mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
