@@ -4,8 +4,12 @@
  */
 #include "dissect_registry.h"
 
+#include "goose.h"
+#include "rsession.h"
+#include "sv.h"
+
 const struct gs_dissector *const gs_dissector_table[] = {
-    NULL,
+    &gs_goose_dissector, &gs_gse_dissector, &gs_sv_dissector, &gs_rsession_dissector, NULL,
 };
 
 size_t gs_dissector_table_len(const struct gs_dissector *const *table)
