@@ -29,6 +29,8 @@ static void format_anomaly(json_t *record, const void *body);
 
 static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
     [GS_EVENT_ANOMALY] = format_anomaly,
+    [GS_EVENT_GOOSE] = gs_json_goose,
+    [GS_EVENT_SV] = gs_json_sv,
 };
 
 struct gs_output *gs_output_create(const char *const *specs, size_t n, bool offline,
