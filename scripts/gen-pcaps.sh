@@ -6,3 +6,5 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$(nproc)" >/dev/null
 gen=build/dev/pcaps
 "$gen/gen_demo" pcaps/demo.pcap
+"$gen/gen_goose" pcaps/goose.pcap
+"$gen/gen_rgoose" pcaps/rgoose.pcap
