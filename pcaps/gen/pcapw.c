@@ -166,7 +166,8 @@ size_t gs_build_tcp(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, ui
     put16be(out + 14, 65535);
     put16be(out + 16, 0);
     put16be(out + 18, 0);
-    memcpy(out + 20, payload, len);
+    if (len > 0) /* a bare SYN or ACK passes no payload at all */
+        memcpy(out + 20, payload, len);
     put16be(out + 16, fold(sum16(out, 20 + len, pseudo_sum(src, dst, 6, 20 + len))));
     return 20 + len;
 }
@@ -178,7 +179,8 @@ size_t gs_build_udp(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, ui
     put16be(out + 2, dport);
     put16be(out + 4, (uint16_t)(8 + len));
     put16be(out + 6, 0);
-    memcpy(out + 8, payload, len);
+    if (len > 0)
+        memcpy(out + 8, payload, len);
     uint16_t csum = fold(sum16(out, 8 + len, pseudo_sum(src, dst, 17, 8 + len)));
     put16be(out + 6, csum ? csum : 0xFFFF);
     return 8 + len;
