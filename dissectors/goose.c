@@ -239,7 +239,7 @@ static void decode_all_data(struct dec *d, struct gs_cursor v, bool *limit_repor
     }
 }
 
-/* Walks IECGoosePdu's fields. `overrun`: the PDU's length ran past the frame. */
+/* Walks IECGoosePdu's fields, taking each by its tag wherever it is. */
 static void decode_goose_pdu(struct dec *d, struct gs_cursor content)
 {
     struct gs_goose_event *ev = &d->ev;

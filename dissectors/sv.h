@@ -93,9 +93,8 @@ struct gs_sv_event {
     "sv.short_header", "sv.bad_length", "sv.length_exceeds_frame", "sv.apdu_length_mismatch",      \
         "sv.bad_apdu_tag", "sv.malformed", "sv.truncated", "sv.missing_field", "sv.field_order",   \
         "sv.unknown_field", "sv.bad_field", "sv.bad_asdu_count", "sv.asdu_count_mismatch",         \
-        "sv.too_many_asdus", "sv.simulation_mismatch", "sv.reserved_nonzero", "sv.trailing_bytes", \
-        "sv.ext_length_mismatch", "sv.ext_crc_mismatch", "sv.ext_malformed", "sv.ext_unknown",     \
-        "sv.appid_out_of_range"
+        "sv.too_many_asdus", "sv.reserved_nonzero", "sv.trailing_bytes", "sv.ext_length_mismatch", \
+        "sv.ext_crc_mismatch", "sv.ext_malformed", "sv.ext_unknown", "sv.appid_out_of_range"
 
 /*
  * Decodes one layer-2 unit (`unit` views the octets after EtherType 0x88BA, APPID first) and

@@ -40,7 +40,8 @@ static size_t frame(uint8_t *out, uint16_t r1, uint16_t r2, const uint8_t *ext, 
     uint8_t apdu[512];
     size_t n = gs_goose_apdu(apdu, sizeof(apdu), &s);
     n = gs_l2pdu(out, 1024, 0x0001, r1, r2, apdu, n);
-    memcpy(out + n, ext, ext_len);
+    if (ext_len > 0)
+        memcpy(out + n, ext, ext_len);
     return n + ext_len;
 }
 
