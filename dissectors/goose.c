@@ -391,10 +391,13 @@ static struct gs_span tlv_span(struct gs_cursor start, const struct gs_cursor *a
 }
 
 /* Decodes and emits every PDU in `apdus` (the octets Length covers after the header). */
-static size_t decode_apdus(struct dec *d, struct gs_cursor apdus)
+/* Decodes and emits the PDUs that start before `limit` (Length - 8) in `apdus` (the rest of
+ * the frame or element): a PDU whose BER runs past Length is decoded to its BER end, as
+ * Wireshark does, and the disagreement reported. */
+static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
 {
     uint16_t index = 0;
-    while (gs_cur_wire_remaining(&apdus) > 0) {
+    while (gs_cur_pos(&apdus) < limit && gs_cur_wire_remaining(&apdus) > 0) {
         if (gs_cur_remaining(&apdus) == 0) {
             stop_at(d, GS_CUR_SHORT, "APDU not captured");
             break;
@@ -424,11 +427,15 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus)
         d->ev.apdu = tlv_span(start, &apdus);
         if (overrun) {
             if (!d->length_reported)
-                anomaly(d, "goose.apdu_length_mismatch", GS_ANOMALY_MALFORMED,
-                        "the PDU's BER length runs past Length");
+                anomaly(d, "goose.malformed", GS_ANOMALY_MALFORMED,
+                        "the PDU's BER length runs past the frame");
             d->length_reported = true;
             if (d->ev.status == GS_L2PDU_COMPLETE)
                 d->ev.status = GS_L2PDU_MALFORMED;
+        } else if (gs_cur_pos(&apdus) > limit && !d->length_reported) {
+            anomaly(d, "goose.apdu_length_mismatch", GS_ANOMALY_MALFORMED,
+                    "the PDU's BER length runs past Length");
+            d->length_reported = true;
         }
         if (first == TAG_GOOSE_PDU)
             decode_goose_pdu(d, content);
@@ -494,7 +501,14 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
         bool cut = c.err == GS_CUR_SHORT;
         anomaly(&d, "goose.short_header", cut ? GS_ANOMALY_TRUNCATED : GS_ANOMALY_MALFORMED,
                 "fewer than the 8 header octets");
-        return 0;
+        /* Still one event per frame, with nothing but how decoding ended. */
+        d.ev.session = session;
+        d.ev.ether_type = ether_type;
+        d.ev.status = cut ? GS_L2PDU_TRUNCATED : GS_L2PDU_MALFORMED;
+        if (session_sec != NULL)
+            d.ev.security = session_sec;
+        gs_emit(ctx, GS_EVENT_GOOSE, &d.ev);
+        return 1;
     }
     struct gs_goose_event *ev = &d.ev;
     ev->session = session;
@@ -509,32 +523,37 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
         anomaly(&d, "goose.appid_out_of_range", GS_ANOMALY_MALFORMED,
                 "APPID above 0x3FFF (the GOOSE range)");
 
+    /* `limit`: where Length says the APDU ends. The PDUs are read to their BER end, which
+     * may lie past it (an anomaly), as Wireshark 4.0 reads GOOSE (it bounds SV by Length);
+     * the security extension follows whichever is later. */
     size_t avail = gs_cur_wire_remaining(&c);
-    size_t apdu_len = 0;
+    size_t limit = 0;
     if (hdr.length < GS_L2PDU_HEADER_LEN) {
         anomaly(&d, "goose.bad_length", GS_ANOMALY_MALFORMED, "Length below 8");
         ev->status = GS_L2PDU_MALFORMED;
         d.length_reported = true;
     } else {
-        apdu_len = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
-        if (apdu_len > avail) {
+        limit = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
+        if (limit > avail) {
             anomaly(&d, "goose.length_exceeds_frame", GS_ANOMALY_MALFORMED,
                     "Length is larger than the frame");
-            apdu_len = avail;
+            limit = avail;
             ev->status = GS_L2PDU_MALFORMED;
             d.length_reported = true;
         }
     }
-    struct gs_cursor apdus = gs_cur_sub(&c, apdu_len);
+    struct gs_cursor apdus = gs_cur_sub(&c, avail);
+    size_t pdu_end = gs_l2pdu_scan_end(apdus, limit, TAG_GOOSE_PDU, TAG_GSE_MNGT_PDU);
+    size_t apdu_end = GS_L2PDU_HEADER_LEN + (pdu_end > limit ? pdu_end : limit);
 
     if (session_sec != NULL) {
         ev->security = session_sec;
     } else {
         struct gs_sec_l2_result res;
-        gs_sec_parse_l2(&unit, &hdr, ether_type, GS_L2PDU_HEADER_LEN + apdu_len, &d.sec, &res);
+        gs_sec_parse_l2(&unit, &hdr, ether_type, apdu_end, &d.sec, &res);
         report_tail(&d, &res);
     }
-    return decode_apdus(&d, apdus);
+    return decode_apdus(&d, apdus, limit);
 }
 
 size_t gs_goose_decode_element(const struct gs_pkt_ctx *ctx, struct gs_cursor apdu, uint16_t appid,
@@ -548,7 +567,7 @@ size_t gs_goose_decode_element(const struct gs_pkt_ctx *ctx, struct gs_cursor ap
     d.ev.security = sec;
     d.ev.appid = appid;
     d.ev.simulated = simulated;
-    return decode_apdus(&d, apdu);
+    return decode_apdus(&d, apdu, gs_cur_wire_remaining(&apdu));
 }
 
 /* ---- the dissectors ------------------------------------------------------------------------ */

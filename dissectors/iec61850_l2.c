@@ -97,3 +97,16 @@ bool gs_l2pdu_tlv(struct gs_cursor *cur, struct gs_ber_tag *tag, struct gs_curso
     *value = gs_cur_sub(cur, len);
     return true;
 }
+
+size_t gs_l2pdu_scan_end(struct gs_cursor apdus, size_t limit, uint8_t tag_a, uint8_t tag_b)
+{
+    while (gs_cur_pos(&apdus) < limit && gs_cur_remaining(&apdus) > 0) {
+        uint8_t first = gs_cur_peek_u8(&apdus);
+        struct gs_ber_tag tag;
+        struct gs_cursor value;
+        bool overrun;
+        if ((first != tag_a && first != tag_b) || !gs_l2pdu_tlv(&apdus, &tag, &value, &overrun, 0))
+            break;
+    }
+    return gs_cur_pos(&apdus);
+}

@@ -430,7 +430,8 @@ void gs_sec_parse_l2(const struct gs_cursor *unit, const struct gs_l2pdu_header 
     if (gs_ber_tlv(&first_tlv, &t, &v, EXT_DEPTH, GS_BER_STRICT))
         first_size = gs_cur_pos(&first_tlv);
     sec->r1_len_matches = (ext_size != 0 && r1_matches(hdr->reserved1, ext_size)) ||
-                          (first_size != 0 && r1_matches(hdr->reserved1, first_size));
+                          (first_size != 0 && r1_matches(hdr->reserved1, first_size)) ||
+                          r1_matches(hdr->reserved1, tail_len);
     res->ext_length_mismatch = !sec->r1_len_matches;
 
     size_t tag_tlv = 0;

@@ -348,10 +348,12 @@ static void reset_pdu(struct dec *d)
     d->limit_reported = false;
 }
 
-static size_t decode_apdus(struct dec *d, struct gs_cursor apdus)
+/* Decodes and emits the savPdus in `apdus` (the octets Length covers, or an R-SV element's
+ * APDU) that start before `limit`. */
+static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
 {
     unsigned index = 0;
-    while (gs_cur_wire_remaining(&apdus) > 0) {
+    while (gs_cur_pos(&apdus) < limit && gs_cur_wire_remaining(&apdus) > 0) {
         if (gs_cur_remaining(&apdus) == 0) {
             stop_at(d, GS_CUR_SHORT, "APDU not captured");
             break;
@@ -444,7 +446,13 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
         bool cut = c.err == GS_CUR_SHORT;
         anomaly(&d, "sv.short_header", cut ? GS_ANOMALY_TRUNCATED : GS_ANOMALY_MALFORMED,
                 "fewer than the 8 header octets");
-        return 0;
+        /* Still one event per frame, with nothing but how decoding ended. */
+        d.ev.session = session;
+        d.ev.status = cut ? GS_L2PDU_TRUNCATED : GS_L2PDU_MALFORMED;
+        if (session_sec != NULL)
+            d.ev.security = session_sec;
+        gs_emit(ctx, GS_EVENT_SV, &d.ev);
+        return 1;
     }
     struct gs_sv_event *ev = &d.ev;
     ev->session = session;
@@ -458,31 +466,35 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
         anomaly(&d, "sv.appid_out_of_range", GS_ANOMALY_MALFORMED,
                 "APPID outside 0x4000..0x7FFF (the SV range)");
 
+    /* `limit`: where Length says the APDU ends, and the security extension starts. */
     size_t avail = gs_cur_wire_remaining(&c);
-    size_t apdu_len = 0;
+    size_t limit = 0;
     if (hdr.length < GS_L2PDU_HEADER_LEN) {
         anomaly(&d, "sv.bad_length", GS_ANOMALY_MALFORMED, "Length below 8");
         ev->status = GS_L2PDU_MALFORMED;
         d.length_reported = true;
     } else {
-        apdu_len = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
-        if (apdu_len > avail) {
+        limit = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
+        if (limit > avail) {
             anomaly(&d, "sv.length_exceeds_frame", GS_ANOMALY_MALFORMED,
                     "Length is larger than the frame");
-            apdu_len = avail;
+            limit = avail;
             ev->status = GS_L2PDU_MALFORMED;
             d.length_reported = true;
         }
     }
-    struct gs_cursor apdus = gs_cur_sub(&c, apdu_len);
+    /* Unlike GOOSE, Wireshark 4.0 reads SV only within Length; so does this. */
+    struct gs_cursor apdus = gs_cur_sub(&c, limit);
+    size_t apdu_end = GS_L2PDU_HEADER_LEN + limit;
+
     if (session_sec != NULL) {
         ev->security = session_sec;
     } else {
         struct gs_sec_l2_result res;
-        gs_sec_parse_l2(&unit, &hdr, ETHERTYPE_SV, GS_L2PDU_HEADER_LEN + apdu_len, &d.sec, &res);
+        gs_sec_parse_l2(&unit, &hdr, ETHERTYPE_SV, apdu_end, &d.sec, &res);
         report_tail(&d, &res);
     }
-    return decode_apdus(&d, apdus);
+    return decode_apdus(&d, apdus, limit);
 }
 
 size_t gs_sv_decode_element(const struct gs_pkt_ctx *ctx, struct gs_cursor apdu, uint16_t appid,
@@ -495,7 +507,7 @@ size_t gs_sv_decode_element(const struct gs_pkt_ctx *ctx, struct gs_cursor apdu,
     d.ev.security = sec;
     d.ev.appid = appid;
     d.ev.simulated = simulated;
-    return decode_apdus(&d, apdu);
+    return decode_apdus(&d, apdu, gs_cur_wire_remaining(&apdu));
 }
 
 /* ---- the dissector ------------------------------------------------------------------------- */

@@ -239,6 +239,14 @@ START_TEST(test_sv_framing_problems)
     ck_assert_uint_eq(rec.asdus[0].smp_cnt, 280);
     ck_assert(!(rec.asdus[0].present & GS_SV_F_SEQ_DATA));
 
+    b[3] = 40; /* Length stops inside the ASDU: Wireshark 4.0 and this read no further */
+    run(b, n);
+    ck_assert_uint_eq(gs_test_anomaly_count(&events, "sv.apdu_length_mismatch"), 1);
+    ck_assert_str_eq(rec.sv_id[0], "4001");
+    ck_assert_uint_eq(rec.asdus[0].smp_cnt, 280);
+    ck_assert(!(rec.asdus[0].present & GS_SV_F_SEQ_DATA));
+    b[3] = 0x66;
+
     run_with(b, n, 30, NULL); /* the capture stops inside the ASDU */
     ck_assert_uint_eq(gs_test_anomaly_count(&events, "sv.truncated"), 1);
     ck_assert_int_eq(rec.ev.status, GS_L2PDU_TRUNCATED);
@@ -260,7 +268,8 @@ START_TEST(test_sv_framing_problems)
     uint8_t s[4] = {0x40, 0x01, 0x00};
     run(s, 3);
     ck_assert_uint_eq(gs_test_anomaly_count(&events, "sv.short_header"), 1);
-    ck_assert_int_eq(rec.n, 0);
+    ck_assert_int_eq(rec.n, 1);
+    ck_assert(!rec.ev.has_header && !rec.ev.has_pdu);
 }
 END_TEST
 
