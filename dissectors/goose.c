@@ -22,8 +22,11 @@
 #include "ber.h"
 #include "names.h"
 
-#define TAG_GSE_MNGT_PDU 0x60u /* [APPLICATION 0] constructed */
-#define TAG_GOOSE_PDU    0x61u /* [APPLICATION 1] constructed */
+#define TAG_GSE_MNGT_PDU    0x60u /* [APPLICATION 0] constructed */
+#define TAG_GOOSE_PDU       0x61u /* [APPLICATION 1] constructed */
+/* An identifier with its constructed bit set: Wireshark's BER matches PDUs by class and
+ * number, so a primitive-form 40/41 still opens a PDU (an anomaly here). */
+#define BER_CONSTRUCTED(id) ((uint8_t)((id) | 0x20u))
 
 /* IECGoosePdu context tag numbers */
 enum {
@@ -142,13 +145,22 @@ static bool take_string(struct gs_cursor v, struct gs_span *out)
     return gs_cur_ok(&v);
 }
 
-static bool take_u32(struct gs_cursor v, uint32_t *out)
+/* How a field's value came out: unusable, fine, or kept though outside the field's range. */
+enum take { TAKE_BAD = 0, TAKE_OK, TAKE_RANGE };
+
+static enum take ok_or_bad(bool ok)
+{
+    return ok ? TAKE_OK : TAKE_BAD;
+}
+
+/* An INT32U read unsigned; a wider value keeps its low 32 bits, as Wireshark shows it. */
+static enum take take_u32(struct gs_cursor v, uint32_t *out)
 {
     uint64_t x;
-    if (!gs_ber_uint(v, &x) || x > UINT32_MAX)
-        return false;
+    if (!gs_ber_uint(v, &x))
+        return TAKE_BAD;
     *out = (uint32_t)x;
-    return true;
+    return x > UINT32_MAX ? TAKE_RANGE : TAKE_OK;
 }
 
 /* timeAllowedtoLive is an INTEGER: a negative or huge value is a bad field. */
@@ -161,34 +173,34 @@ static bool take_ttl(struct gs_cursor v, uint32_t *out)
     return true;
 }
 
-/* Decodes one primitive IECGoosePdu field into the event; false if its value is unusable. */
-static bool decode_field(struct gs_goose_event *ev, uint32_t number, struct gs_cursor v)
+/* Decodes one primitive IECGoosePdu field into the event. */
+static enum take decode_field(struct gs_goose_event *ev, uint32_t number, struct gs_cursor v)
 {
     switch (number) {
     case F_GOCB_REF:
-        return take_string(v, &ev->gocb_ref);
+        return ok_or_bad(take_string(v, &ev->gocb_ref));
     case F_TTL:
-        return take_ttl(v, &ev->ttl_ms);
+        return ok_or_bad(take_ttl(v, &ev->ttl_ms));
     case F_DAT_SET:
-        return take_string(v, &ev->dat_set);
+        return ok_or_bad(take_string(v, &ev->dat_set));
     case F_GO_ID:
-        return take_string(v, &ev->go_id);
+        return ok_or_bad(take_string(v, &ev->go_id));
     case F_T:
-        return gs_utc_time_decode(v, &ev->t);
+        return ok_or_bad(gs_utc_time_decode(v, &ev->t));
     case F_ST_NUM:
         return take_u32(v, &ev->st_num);
     case F_SQ_NUM:
         return take_u32(v, &ev->sq_num);
     case F_SIMULATION:
-        return gs_ber_bool(v, &ev->simulation);
+        return ok_or_bad(gs_ber_bool(v, &ev->simulation));
     case F_CONF_REV:
         return take_u32(v, &ev->conf_rev);
     case F_NDS_COM:
-        return gs_ber_bool(v, &ev->nds_com);
+        return ok_or_bad(gs_ber_bool(v, &ev->nds_com));
     case F_NUM_ENTRIES:
         return take_u32(v, &ev->num_dat_set_entries);
     default:
-        return false;
+        return TAKE_BAD;
     }
 }
 
@@ -273,16 +285,19 @@ static void decode_goose_pdu(struct dec *d, struct gs_cursor content)
             order_reported = true;
         }
         last = (long)tag.number;
-        if (tag.constructed != (tag.number == F_ALL_DATA)) {
+        /* The wrong form is flagged, the contents still decoded (as Wireshark's BER does). */
+        if (tag.constructed != (tag.number == F_ALL_DATA) && !bad_reported) {
             anomaly(d, "goose.bad_field", GS_ANOMALY_MALFORMED,
                     gs_name_lookup(field_names, tag.number, "field"));
             bad_reported = true;
-        } else if (tag.number == F_ALL_DATA) {
+        }
+        if (tag.number == F_ALL_DATA) {
             decode_all_data(d, v, &limit_reported);
         } else if (!overrun && v.cap_len == v.wire_len) {
-            if (decode_field(ev, tag.number, v)) {
+            enum take got = decode_field(ev, tag.number, v);
+            if (got != TAKE_BAD)
                 ev->present |= 1u << tag.number;
-            } else if (!bad_reported) {
+            if (got != TAKE_OK && !bad_reported) {
                 anomaly(d, "goose.bad_field", GS_ANOMALY_MALFORMED,
                         gs_name_lookup(field_names, tag.number, "field"));
                 bad_reported = true;
@@ -402,7 +417,7 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             stop_at(d, GS_CUR_SHORT, "APDU not captured");
             break;
         }
-        uint8_t first = gs_cur_peek_u8(&apdus);
+        uint8_t first = BER_CONSTRUCTED(gs_cur_peek_u8(&apdus));
         if (first != TAG_GOOSE_PDU && first != TAG_GSE_MNGT_PDU) {
             if (index > 0 && !d->length_reported)
                 anomaly(d, "goose.apdu_length_mismatch", GS_ANOMALY_MALFORMED,
@@ -425,6 +440,8 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             break;
         }
         d->ev.apdu = tlv_span(start, &apdus);
+        if (!tag.constructed)
+            anomaly(d, "goose.bad_apdu_tag", GS_ANOMALY_MALFORMED, "PDU in primitive form");
         if (overrun) {
             if (!d->length_reported)
                 anomaly(d, "goose.malformed", GS_ANOMALY_MALFORMED,

@@ -101,7 +101,8 @@ bool gs_l2pdu_tlv(struct gs_cursor *cur, struct gs_ber_tag *tag, struct gs_curso
 size_t gs_l2pdu_scan_end(struct gs_cursor apdus, size_t limit, uint8_t tag_a, uint8_t tag_b)
 {
     while (gs_cur_pos(&apdus) < limit && gs_cur_remaining(&apdus) > 0) {
-        uint8_t first = gs_cur_peek_u8(&apdus);
+        /* the constructed bit ignored, as by the decoders */
+        uint8_t first = (uint8_t)(gs_cur_peek_u8(&apdus) | 0x20u);
         struct gs_ber_tag tag;
         struct gs_cursor value;
         bool overrun;

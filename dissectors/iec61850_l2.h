@@ -63,7 +63,8 @@ bool gs_l2pdu_tlv(struct gs_cursor *cur, struct gs_ber_tag *tag, struct gs_curso
 
 /*
  * Where the PDUs that start before offset `limit` of `apdus` end: walks TLVs whose identifier is
- * `tag_a` or `tag_b` while they start before `limit`, each to its BER end (within the cursor).
+ * `tag_a` or `tag_b` (constructed form; a primitive-form identifier also counts) while they
+ * start before `limit`, each to its BER end (within the cursor).
  * Like Wireshark 4.0, the PDUs are taken to the end their BER gives, even past Length.
  */
 size_t gs_l2pdu_scan_end(struct gs_cursor apdus, size_t limit, uint8_t tag_a, uint8_t tag_b);

@@ -20,15 +20,18 @@
 #include "ber.h"
 #include "names.h"
 
-#define TAG_SAV_PDU      0x60u /* [APPLICATION 0] constructed */
-#define ETHERTYPE_SV     0x88BAu
-#define PDU_DEPTH        0u
-#define FIELD_DEPTH      1u
-#define ASDU_DEPTH       2u
-#define ASDU_FIELD_DEPTH 3u
+#define TAG_SAV_PDU         0x60u /* [APPLICATION 0] constructed */
+/* An identifier with its constructed bit set: Wireshark's BER matches by class and number,
+ * so the wrong form is an anomaly here, not the end of decoding. */
+#define BER_CONSTRUCTED(id) ((uint8_t)((id) | 0x20u))
+#define ETHERTYPE_SV        0x88BAu
+#define PDU_DEPTH           0u
+#define FIELD_DEPTH         1u
+#define ASDU_DEPTH          2u
+#define ASDU_FIELD_DEPTH    3u
 /* The smallest ASDU: 30 LL, svID, smpCnt, confRev and seqData with one-octet contents. */
-#define MIN_ASDU_OCTETS  14u
-#define SEQUENCE_NUMBER  16u
+#define MIN_ASDU_OCTETS     14u
+#define SEQUENCE_NUMBER     16u
 
 enum { P_NO_ASDU = 0, P_SECURITY = 1, P_SEQ_ASDU = 2 };
 enum {
@@ -118,13 +121,23 @@ static bool take_octets(struct gs_cursor v, struct gs_span *out)
     return gs_cur_ok(&v);
 }
 
-static bool take_uint(struct gs_cursor v, uint32_t max, uint32_t *out)
+/* How a field's value came out: unusable, fine, or kept though outside the field's range. */
+enum take { TAKE_BAD = 0, TAKE_OK, TAKE_RANGE };
+
+static enum take ok_or_bad(bool ok)
+{
+    return ok ? TAKE_OK : TAKE_BAD;
+}
+
+/* An unsigned of its encoded length; above `max` it is kept (low 32 bits, as Wireshark shows
+ * it) and flagged. */
+static enum take take_uint(struct gs_cursor v, uint32_t max, uint32_t *out)
 {
     uint64_t x;
-    if (!gs_ber_uint(v, &x) || x > max)
-        return false;
+    if (!gs_ber_uint(v, &x))
+        return TAKE_BAD;
     *out = (uint32_t)x;
-    return true;
+    return x > max ? TAKE_RANGE : TAKE_OK;
 }
 
 /* 9-2LE: 8 channels of INT32 value and 32-bit quality. */
@@ -138,35 +151,35 @@ static void decode_9_2le(struct gs_sv_asdu *a)
     a->le_9_2 = gs_cur_ok(&c);
 }
 
-static bool decode_asdu_field(struct gs_sv_asdu *a, uint32_t number, struct gs_cursor v)
+static enum take decode_asdu_field(struct gs_sv_asdu *a, uint32_t number, struct gs_cursor v)
 {
     switch (number) {
     case A_SV_ID:
-        return take_octets(v, &a->sv_id);
+        return ok_or_bad(take_octets(v, &a->sv_id));
     case A_DAT_SET:
-        return take_octets(v, &a->dat_set);
+        return ok_or_bad(take_octets(v, &a->dat_set));
     case A_SMP_CNT:
         return take_uint(v, UINT16_MAX, &a->smp_cnt);
     case A_CONF_REV:
         return take_uint(v, UINT32_MAX, &a->conf_rev);
     case A_REFR_TM:
-        return gs_utc_time_decode(v, &a->refr_tm);
+        return ok_or_bad(gs_utc_time_decode(v, &a->refr_tm));
     case A_SMP_SYNCH:
         return take_uint(v, UINT8_MAX, &a->smp_synch);
     case A_SMP_RATE:
         return take_uint(v, UINT16_MAX, &a->smp_rate);
     case A_SEQ_DATA:
         if (!take_octets(v, &a->seq_data))
-            return false;
+            return TAKE_BAD;
         if (a->seq_data.len == GS_SV_LE_OCTETS)
             decode_9_2le(a);
-        return true;
+        return TAKE_OK;
     case A_SMP_MOD:
         return take_uint(v, UINT16_MAX, &a->smp_mod);
     case A_GMID:
-        return take_octets(v, &a->gmid);
+        return ok_or_bad(take_octets(v, &a->gmid));
     default:
-        return false;
+        return TAKE_BAD;
     }
 }
 
@@ -184,9 +197,11 @@ static bool decode_asdu(struct dec *d, struct gs_sv_asdu *a, struct gs_cursor co
             walked = false;
             break;
         }
-        if (tag.cls != GS_BER_CONTEXT || tag.constructed || tag.number > A_GMID) {
+        if (tag.cls != GS_BER_CONTEXT || tag.number > A_GMID) {
             unknown_field(d, "ASDU field outside svID..gmidData");
         } else {
+            if (tag.constructed)
+                bad_field(d, "ASDU field in constructed form");
             if ((long)tag.number <= last && !d->order_reported) {
                 anomaly(d, "sv.field_order", GS_ANOMALY_MALFORMED,
                         gs_name_lookup(asdu_field_names, tag.number, "field"));
@@ -194,9 +209,10 @@ static bool decode_asdu(struct dec *d, struct gs_sv_asdu *a, struct gs_cursor co
             }
             last = (long)tag.number;
             if (!overrun && v.cap_len == v.wire_len) {
-                if (decode_asdu_field(a, tag.number, v))
+                enum take got = decode_asdu_field(a, tag.number, v);
+                if (got != TAKE_BAD)
                     a->present |= 1u << tag.number;
-                else
+                if (got != TAKE_OK)
                     bad_field(d, gs_name_lookup(asdu_field_names, tag.number, "field"));
             }
         }
@@ -242,16 +258,21 @@ static void decode_seq_asdu(struct dec *d, struct gs_cursor v)
         bool overrun;
         if (!gs_l2pdu_tlv(&v, &tag, &content, &overrun, ASDU_DEPTH))
             break;
-        if (!gs_ber_is(&tag, GS_BER_UNIVERSAL, true, SEQUENCE_NUMBER)) {
+        if (tag.cls != GS_BER_UNIVERSAL || tag.number != SEQUENCE_NUMBER) {
             unknown_field(d, "seqASDU element is not an ASDU SEQUENCE");
         } else {
             ev->asdus_seen++;
             if (ev->n_asdus < d->cap) {
                 struct gs_sv_asdu *a = &d->asdus[ev->n_asdus++];
-                if (!decode_asdu(d, a, content) && a->status == GS_L2PDU_COMPLETE)
+                bool whole = decode_asdu(d, a, content);
+                if (!whole && a->status == GS_L2PDU_COMPLETE)
                     a->status = GS_L2PDU_MALFORMED;
                 if (overrun)
                     a->status = GS_L2PDU_MALFORMED;
+                /* Lengths that contradict each other leave the next ASDU's start in doubt:
+                 * stop here, as Wireshark does. */
+                if (!whole)
+                    return;
             } else {
                 ev->asdus_capped = true;
                 if (!d->limit_reported) {
@@ -292,19 +313,20 @@ static void decode_sav_pdu(struct dec *d, struct gs_cursor content)
                 d->order_reported = true;
             }
             last = (long)tag.number;
-            if (tag.number == P_NO_ASDU && !tag.constructed) {
-                if (!overrun && take_uint(v, UINT16_MAX, &ev->no_asdu))
-                    ev->has_no_asdu = true;
-                else if (!overrun)
+            if (tag.constructed != (tag.number == P_SEQ_ASDU) && tag.number != P_SECURITY)
+                bad_field(d, tag.number == P_NO_ASDU ? "noASDU in constructed form"
+                                                     : "seqASDU in primitive form");
+            if (tag.number == P_NO_ASDU) {
+                enum take got = overrun ? TAKE_BAD : take_uint(v, UINT16_MAX, &ev->no_asdu);
+                ev->has_no_asdu = got != TAKE_BAD;
+                if (got != TAKE_OK && !overrun)
                     bad_field(d, "noASDU");
             } else if (tag.number == P_SECURITY) {
                 struct gs_cursor copy = v;
                 ev->pdu_security = gs_cur_rest(&copy);
-            } else if (tag.number == P_SEQ_ASDU && tag.constructed) {
+            } else {
                 seq = true;
                 decode_seq_asdu(d, v);
-            } else {
-                bad_field(d, tag.number == P_NO_ASDU ? "noASDU" : "seqASDU");
             }
         }
         if (overrun) {
@@ -358,7 +380,7 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             stop_at(d, GS_CUR_SHORT, "APDU not captured");
             break;
         }
-        if (gs_cur_peek_u8(&apdus) != TAG_SAV_PDU) {
+        if (BER_CONSTRUCTED(gs_cur_peek_u8(&apdus)) != TAG_SAV_PDU) {
             if (index > 0 && !d->length_reported)
                 anomaly(d, "sv.apdu_length_mismatch", GS_ANOMALY_MALFORMED,
                         "octets after the savPdu within Length");
@@ -378,6 +400,8 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             break;
         }
         d->ev.apdu = tlv_span(start, &apdus);
+        if (!tag.constructed)
+            anomaly(d, "sv.bad_apdu_tag", GS_ANOMALY_MALFORMED, "savPdu in primitive form");
         if (overrun) {
             if (!d->length_reported)
                 anomaly(d, "sv.apdu_length_mismatch", GS_ANOMALY_MALFORMED,

@@ -31,6 +31,7 @@ Requires tshark (4.0) and, for AES-GMAC tags, the python3 'cryptography' package
 import argparse
 import hashlib
 import hmac
+import json
 import os
 import struct
 import subprocess
@@ -291,26 +292,58 @@ def parse_spdu(d, keys):
     return line, items
 
 
+def as_list(x):
+    return x if isinstance(x, list) else ([] if x is None else [x])
+
+
+def first(d, key):
+    v = d.get(key, "") if isinstance(d, dict) else ""
+    return v[0] if isinstance(v, list) else v
+
+
 def tshark_fields(path):
-    """frame -> (gocbRefs, stNums, sqNums, svIDs, smpCnts) as tshark 4.0 decodes them."""
-    out = run(["tshark", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
-               "-E", "aggregator=\x1f", "-e", "frame.number", "-e", "goose.gocbRef",
-               "-e", "goose.stNum", "-e", "goose.sqNum", "-e", "sv.svID", "-e", "sv.smpCnt"])
+    """frame -> [("goose", gocbRef, stNum, sqNum) per GOOSE PDU | ("sv", svID, smpCnt) per
+    ASDU], read from tshark 4.0's protocol tree (frames without a GOOSE/SV layer absent)."""
+    out = run(["tshark", "-r", path, "-T", "json", "--no-duplicate-keys",
+               "-J", "goose sv r-goose"])
     res = {}
-    for line in out.decode("utf-8", "replace").splitlines():
-        cols = line.split("\t")
-        res[int(cols[0])] = [c.split("\x1f") if c else [] for c in cols[1:]]
+    for n, pkt in enumerate(json.loads(out.decode("utf-8", "replace")), 1):
+        layers = pkt["_source"]["layers"]
+        items = []
+        for g in as_list(layers.get("goose")) + as_list(layers.get("r-goose")):
+            pdus = []
+            for holder in [g] + as_list(g.get("rgoose.payload_tree")) + as_list(
+                    g.get("rgoose.session_user_info_tree")):
+                if isinstance(holder, dict):
+                    pdus += as_list(holder.get("goose.goosePdu_element"))
+                    pdus += as_list(holder.get("goose.gseMngtPdu_element"))
+            for pdu in pdus:
+                items.append(("goose", first(pdu, "goose.gocbRef"), first(pdu, "goose.stNum"),
+                              first(pdu, "goose.sqNum")))
+            if not pdus and "goose" in layers:
+                items.append(("goose", "", "", ""))
+        for v in as_list(layers.get("sv")):
+            for pdu in as_list(v.get("sv.savPdu_element")):
+                seq = pdu.get("sv.seqASDU_tree", {}) if isinstance(pdu, dict) else {}
+                for asdu in as_list(seq.get("sv.ASDU_element")):
+                    if isinstance(asdu, dict) and ("sv.svID" in asdu or "sv.smpCnt" in asdu):
+                        items.append(("sv", first(asdu, "sv.svID"), first(asdu, "sv.smpCnt")))
+        if items:
+            res[n] = items
     return res
 
 
-def pdu_lines(kind, frame, fields):
-    g, st, sq, svid, cnt = fields
-    if kind == "goose":
-        n = max(len(g), len(st), len(sq), 1)
-        pick = lambda l, k: l[k] if k < len(l) else ""
-        return [("goose", str(frame), pick(g, k), pick(st, k), pick(sq, k)) for k in range(n)]
-    return [("sv", str(frame), str(k), svid[k] if k < len(svid) else "", cnt[k] if k < len(cnt) else "")
-            for k in range(max(len(svid), len(cnt)))]
+def pdu_lines(kind, frame, items):
+    lines, k = [], 0
+    for item in items:
+        if item[0] != kind:
+            continue
+        if kind == "goose":
+            lines.append(("goose", str(frame)) + item[1:])
+        else:
+            lines.append(("sv", str(frame), str(k)) + item[1:])
+            k += 1
+    return lines
 
 
 def wrapped_decode(apdus):
@@ -345,7 +378,7 @@ def expected(path, rel, l2_keys, session_keys):
                 seen_red.add((l2.src, seq))
         else:
             kind = "sv" if l2.ether_type == ET_SV else "goose"
-            theirs = pdu_lines(kind, n, ts.get(n, [[]] * 5))
+            theirs = pdu_lines(kind, n, ts.get(n, []))
             why = TSHARK_WRONG.get((rel, n))
             if why is not None:
                 mine = [("goose", str(n)) + goose_by_tag(l2.payload)]
@@ -355,7 +388,10 @@ def expected(path, rel, l2_keys, session_keys):
                              % (n, "|".join(theirs[0][2:]), "|".join(mine[0][2:]), why))
                 theirs = mine
             lines += theirs
-            sec = l2_extension(l2.ether_type, l2.payload, l2_keys)
+            try:
+                sec = l2_extension(l2.ether_type, l2.payload, l2_keys)
+            except (IndexError, KeyError, ValueError):
+                sec = None  # not one of the layouts this script knows
             if sec is not None:
                 lines.append(("sec", str(n)) + sec)
     spdus = list(reassemble_udp(frames))
@@ -370,9 +406,9 @@ def expected(path, rel, l2_keys, session_keys):
     if apdus:
         dec = wrapped_decode(apdus)
         for k, (kind, _, _) in enumerate(apdus):
-            lines += pdu_lines(kind, owners[k], dec.get(k + 1, [[]] * 5))
+            lines += pdu_lines(kind, owners[k], dec.get(k + 1, []))
         for n, d in spdus:
-            if d[d[0] + 1] == 0xA1 and d[d[0] + 13] == 2 and ts.get(n, [[]])[0]:
+            if d[d[0] + 1] == 0xA1 and d[d[0] + 13] == 2 and ts.get(n):
                 mine = sorted(l for l in lines if l[0] == "goose" and l[1] == str(n))
                 theirs = sorted(pdu_lines("goose", n, ts[n]))
                 if mine != theirs:

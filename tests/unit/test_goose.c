@@ -374,6 +374,23 @@ START_TEST(test_goose_bad_apdu_tag)
 }
 END_TEST
 
+START_TEST(test_goose_primitive_forms)
+{
+    /* 41 for the goosePdu and A5 for stNum: the wrong forms are flagged, the contents still
+     * decoded, as Wireshark's BER reader decodes them */
+    uint8_t b[256];
+    size_t n = hex(b, sizeof(b), worked);
+    b[8] = 0x41;
+    b[72] = 0xA5;
+    run(b, n);
+    ck_assert_uint_eq(gs_test_anomaly_count(&events, "goose.bad_apdu_tag"), 1);
+    ck_assert_uint_eq(gs_test_anomaly_count(&events, "goose.bad_field"), 1);
+    ck_assert_int_eq(rec.g[0].ev.pdu, GS_GOOSE_PDU_GOOSE);
+    ck_assert_uint_eq(rec.g[0].ev.st_num, 5);
+    ck_assert_uint_eq(rec.g[0].ev.n_entries, 2);
+}
+END_TEST
+
 START_TEST(test_goose_short_header)
 {
     uint8_t b[8] = {0x00, 0x01, 0x00, 0x63, 0x00};
@@ -429,6 +446,19 @@ START_TEST(test_goose_unknown_and_bad_fields)
     ck_assert_uint_eq(gs_test_anomaly_count(&events, "goose.bad_field"), 1);
     ck_assert_uint_eq(gs_test_anomaly_count(&events, "goose.missing_field"), 1); /* stNum */
     ck_assert(!(rec.g[0].ev.present & GS_GOOSE_F_ST_NUM));
+    /* 5 octets, 2^32 + 7: kept as its low 32 bits (as Wireshark shows it), flagged */
+    n = hex(b, sizeof(b), worked);
+    uint8_t wide[256];
+    memcpy(wide, b, 72);
+    memcpy(wide + 72, "\x85\x05\x01\x00\x00\x00\x07", 7);
+    memcpy(wide + 79, b + 75, n - 75);
+    n += 4;
+    wide[3] = (uint8_t)(wide[3] + 4);
+    wide[9] = (uint8_t)(wide[9] + 4);
+    run(wide, n);
+    ck_assert_uint_eq(gs_test_anomaly_count(&events, "goose.bad_field"), 1);
+    ck_assert(rec.g[0].ev.present & GS_GOOSE_F_ST_NUM);
+    ck_assert_uint_eq(rec.g[0].ev.st_num, 7);
     ck_assert_uint_eq(rec.g[0].ev.n_entries, 2);
 }
 END_TEST
@@ -800,6 +830,7 @@ static Suite *suite_goose(void)
     tcase_add_test(tc, test_goose_length_longer_than_pdu);
     tcase_add_test(tc, test_goose_pdu_longer_than_length);
     tcase_add_test(tc, test_goose_bad_apdu_tag);
+    tcase_add_test(tc, test_goose_primitive_forms);
     tcase_add_test(tc, test_goose_short_header);
     tcase_add_test(tc, test_goose_missing_and_out_of_order);
     tcase_add_test(tc, test_goose_unknown_and_bad_fields);

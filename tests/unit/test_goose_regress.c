@@ -155,10 +155,13 @@ static void actual_lines(const char *output, const struct lines *exp, struct lin
             add(act, buf);
         }
         json_t *asdus = json_object_get(o, "asdus");
-        for (size_t i = 0; strcmp(type, "sv") == 0 && i < json_array_size(asdus); i++) {
+        /* ASDUs with neither svID nor smpCnt give no line (the script sees nothing of them) */
+        for (size_t i = 0, k = 0; strcmp(type, "sv") == 0 && i < json_array_size(asdus); i++) {
             json_t *asdu = json_array_get(asdus, i);
             num_or_empty(asdu, "smp_cnt", a, sizeof(a));
-            snprintf(buf, sizeof(buf), "sv\t%ld\t%zu\t%s\t%s", frame, i,
+            if (a[0] == '\0' && json_object_get(asdu, "sv_id") == NULL)
+                continue;
+            snprintf(buf, sizeof(buf), "sv\t%ld\t%zu\t%s\t%s", frame, k++,
                      str_or_empty(asdu, "sv_id"), a);
             add(act, buf);
         }
