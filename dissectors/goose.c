@@ -22,6 +22,8 @@
 #include "ber.h"
 #include "names.h"
 
+/* The `present` bit of a field: its context tag number (GS_GOOSE_F_* in the header). */
+#define FIELD_BIT(n)        ((uint32_t)1u << (n))
 #define TAG_GSE_MNGT_PDU    0x60u /* [APPLICATION 0] constructed */
 #define TAG_GOOSE_PDU       0x61u /* [APPLICATION 1] constructed */
 /* An identifier with its constructed bit set: Wireshark's BER matches PDUs by class and
@@ -296,7 +298,7 @@ static void decode_goose_pdu(struct dec *d, struct gs_cursor content)
         } else if (!overrun && v.cap_len == v.wire_len) {
             enum take got = decode_field(ev, tag.number, v);
             if (got != TAKE_BAD)
-                ev->present |= 1u << tag.number;
+                ev->present |= FIELD_BIT(tag.number);
             if (got != TAKE_OK && !bad_reported) {
                 anomaly(d, "goose.bad_field", GS_ANOMALY_MALFORMED,
                         gs_name_lookup(field_names, tag.number, "field"));
@@ -316,7 +318,7 @@ static void decode_goose_pdu(struct dec *d, struct gs_cursor content)
     if (walked) {
         uint32_t missing = GS_GOOSE_F_MANDATORY & ~ev->present;
         for (uint32_t n = 0; missing != 0 && n <= F_ALL_DATA; n++) {
-            if (missing & (1u << n))
+            if (missing & FIELD_BIT(n))
                 anomaly(d, "goose.missing_field", GS_ANOMALY_MALFORMED,
                         gs_name_lookup(field_names, n, "field"));
         }

@@ -20,6 +20,8 @@
 #include "ber.h"
 #include "names.h"
 
+/* The `present` bit of a field: its context tag number (GS_SV_F_* in the header). */
+#define FIELD_BIT(n)        ((uint32_t)1u << (n))
 #define TAG_SAV_PDU         0x60u /* [APPLICATION 0] constructed */
 /* An identifier with its constructed bit set: Wireshark's BER matches by class and number,
  * so the wrong form is an anomaly here, not the end of decoding. */
@@ -211,7 +213,7 @@ static bool decode_asdu(struct dec *d, struct gs_sv_asdu *a, struct gs_cursor co
             if (!overrun && v.cap_len == v.wire_len) {
                 enum take got = decode_asdu_field(a, tag.number, v);
                 if (got != TAKE_BAD)
-                    a->present |= 1u << tag.number;
+                    a->present |= FIELD_BIT(tag.number);
                 if (got != TAKE_OK)
                     bad_field(d, gs_name_lookup(asdu_field_names, tag.number, "field"));
             }
@@ -230,7 +232,7 @@ static bool decode_asdu(struct dec *d, struct gs_sv_asdu *a, struct gs_cursor co
     if (walked) {
         uint32_t missing = GS_SV_F_MANDATORY & ~a->present;
         for (uint32_t n = 0; missing != 0 && n <= A_GMID; n++) {
-            if (missing & (1u << n))
+            if (missing & FIELD_BIT(n))
                 anomaly(d, "sv.missing_field", GS_ANOMALY_MALFORMED,
                         gs_name_lookup(asdu_field_names, n, "field"));
         }
