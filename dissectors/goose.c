@@ -563,7 +563,7 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
     }
     struct gs_cursor apdus = gs_cur_sub(&c, avail);
     size_t pdu_end = gs_l2pdu_scan_end(apdus, limit, TAG_GOOSE_PDU, TAG_GSE_MNGT_PDU);
-    size_t apdu_end = GS_L2PDU_HEADER_LEN + (pdu_end > limit ? pdu_end : limit);
+    size_t apdu_end = GS_L2PDU_HEADER_LEN + gs_l2pdu_ext_start(apdus, pdu_end, limit);
 
     if (session_sec != NULL) {
         ev->security = session_sec;

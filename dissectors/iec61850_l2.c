@@ -111,3 +111,11 @@ size_t gs_l2pdu_scan_end(struct gs_cursor apdus, size_t limit, uint8_t tag_a, ui
     }
     return gs_cur_pos(&apdus);
 }
+
+size_t gs_l2pdu_ext_start(struct gs_cursor apdus, size_t pdu_end, size_t limit)
+{
+    uint8_t b;
+    if (pdu_end < limit && gs_cur_peek_at(&apdus, pdu_end, &b) && (b == 0xA0u || b == 0x30u))
+        return pdu_end;
+    return pdu_end > limit ? pdu_end : limit;
+}

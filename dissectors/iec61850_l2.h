@@ -69,4 +69,11 @@ bool gs_l2pdu_tlv(struct gs_cursor *cur, struct gs_ber_tag *tag, struct gs_curso
  */
 size_t gs_l2pdu_scan_end(struct gs_cursor apdus, size_t limit, uint8_t tag_a, uint8_t tag_b);
 
+/*
+ * Where a 62351-6 extension would start in `apdus`: at `limit` (Length excludes it), or at
+ * `pdu_end` when the PDUs end before Length and an extension tag (A0 or 30) follows them (one
+ * model of the 2020 edition counts the extension in Length).
+ */
+size_t gs_l2pdu_ext_start(struct gs_cursor apdus, size_t pdu_end, size_t limit);
+
 #endif

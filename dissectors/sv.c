@@ -511,7 +511,8 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
     }
     /* Unlike GOOSE, Wireshark 4.0 reads SV only within Length; so does this. */
     struct gs_cursor apdus = gs_cur_sub(&c, limit);
-    size_t apdu_end = GS_L2PDU_HEADER_LEN + limit;
+    size_t pdu_end = gs_l2pdu_scan_end(apdus, limit, TAG_SAV_PDU, TAG_SAV_PDU);
+    size_t apdu_end = GS_L2PDU_HEADER_LEN + gs_l2pdu_ext_start(apdus, pdu_end, limit);
 
     if (session_sec != NULL) {
         ev->security = session_sec;

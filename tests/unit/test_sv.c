@@ -291,6 +291,12 @@ START_TEST(test_sv_with_extension)
     ck_assert_uint_eq(events.n_anomalies, 0);
     ck_assert_int_eq(rec.sec_format, GS_SEC_L2_2020_PACKED);
     ck_assert_uint_eq(rec.asdus[0].smp_cnt, 280);
+    /* the same with Length counting the extension (one 2020 model): still found */
+    b[3] = (uint8_t)(b[3] + e);
+    run(b, n + e);
+    ck_assert_int_eq(rec.sec_format, GS_SEC_L2_2020_PACKED);
+    ck_assert_uint_eq(gs_test_anomaly_count(&events, "sv.apdu_length_mismatch"), 1);
+    ck_assert_uint_eq(rec.asdus[0].smp_cnt, 280);
 }
 END_TEST
 
