@@ -64,7 +64,7 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("mms.max_objects", mms_max_objects, 256, 1, 65536,
         "object names and values reported per MMS PDU"),
     KEY("goose.max_entries", goose_max_entries, 1024, 1, 65536,
-        "allData entries decoded per GOOSE PDU"),
+        "allData values (entries and their nested members) decoded per GOOSE PDU"),
     KEY("sv.max_asdus", sv_max_asdus, 64, 1, 255, "ASDUs decoded per Sampled Values PDU"),
     KEY("tls.max_handshake_bytes", tls_max_handshake_bytes, 65536, 4096, 16777216,
         "bytes of one TLS handshake message under reassembly"),
