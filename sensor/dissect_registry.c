@@ -4,7 +4,10 @@
  */
 #include "dissect_registry.h"
 
+#include "iec104.h"
+
 const struct gs_dissector *const gs_dissector_table[] = {
+    &gs_iec104_dissector,
     NULL,
 };
 

@@ -26,4 +26,7 @@ json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len);
 /* The textual form of an IPv4 or IPv6 address. */
 json_t *gs_json_ip(const struct gs_ip *ip);
 
+/* record["iec104"] from a struct gs_iec104_event (output_json_iec104.c). */
+void gs_json_iec104(json_t *record, const void *body);
+
 #endif
