@@ -958,6 +958,30 @@ static void edge(struct gs_pcapw *w)
     put(&a, 0x01);
     put32(&a, 0);
     send_i(&c, true, &a);
+
+    /* A two-octet ASDU, an S-frame and the first 8 octets of an interrogation in one segment,
+     * the rest of the interrogation in the next (tshark, once its ASDU dissector has thrown,
+     * no longer reassembles the rest of that segment). */
+    seg.n = 0;
+    a.n = 0;
+    put(&a, 45);
+    put(&a, 1);
+    add_i(&c, true, &seg, &a);
+    uint8_t s_frame[6] = {0x68, 4, 0x01, 0, (uint8_t)(c.ns[1] << 1), (uint8_t)(c.ns[1] >> 7)};
+    put_bytes(&seg, s_frame, sizeof(s_frame));
+    header(&a, 100, false, 1, 6);
+    put24(&a, 0);
+    put(&a, 20);
+    size_t cut = seg.n + 8;
+    add_i(&c, true, &seg, &a);
+    gs_tcp_send(&c.s, true, seg.b, cut);
+    gs_tcp_send(&c.s, true, seg.b + cut, seg.n - cut);
+    /* Stray octets ending with a start octet, the rest of the APDU in the next segment
+     * (tshark never looks at the last octet of what it holds for a start octet). */
+    static const uint8_t stray_then_start[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x68};
+    static const uint8_t rest_of_testfr[] = {0x04, 0x43, 0x00, 0x00, 0x00};
+    gs_tcp_send(&c.s, false, stray_then_start, sizeof(stray_then_start));
+    gs_tcp_send(&c.s, false, rest_of_testfr, sizeof(rest_of_testfr));
     gs_tcp_close(&c.s);
 }
 
