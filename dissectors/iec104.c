@@ -31,15 +31,16 @@
 
 #include "names.h"
 
-#define APCI_START    0x68u
-#define APDU_MIN_LEN  4u   /* the length octet of an APDU without ASDU */
-#define APDU_MAX_LEN  253u /* 255 octets on the wire at most */
-#define SEQ_MOD_MASK  0x7FFFu
-#define SEQ_HALF      0x4000u
-#define SA_FIRST_TYPE 81u
-#define SA_LAST_TYPE  95u
-#define SA_TYPE_KR    84u /* session key status request: no segmentation octet */
-#define SA_ASN_MOD    64u
+#define APCI_START      0x68u
+#define APCI_HEADER_LEN 6u   /* start, length and four control octets */
+#define APDU_MIN_LEN    4u   /* the length octet of an APDU without ASDU */
+#define APDU_MAX_LEN    253u /* 255 octets on the wire at most */
+#define SEQ_MOD_MASK    0x7FFFu
+#define SEQ_HALF        0x4000u
+#define SA_FIRST_TYPE   81u
+#define SA_LAST_TYPE    95u
+#define SA_TYPE_KR      84u /* session key status request: no segmentation octet */
+#define SA_ASN_MOD      64u
 
 /* Control octets. */
 #define CF1_IS_I(cf1)       (((cf1)&0x01u) == 0)
@@ -393,6 +394,7 @@ struct dir_state {
     uint16_t acked; /* the last N(R) this direction sent: peer frames it acknowledged */
     bool unacked_flagged;
     bool in_junk; /* skipping octets before a start octet */
+    bool lost;    /* picked up mid-stream or after lost octets: not yet in step */
     /* IEC 62351-5 message reassembly. */
     bool sa_active;
     uint8_t sa_type;
@@ -1191,6 +1193,9 @@ static void iec104_state_init(void *state, const struct gs_config *cfg)
     uint8_t *tail = (uint8_t *)(st->objects + st->max_objects);
     st->dir[0].sa_buf = tail;
     st->dir[1].sa_buf = tail + st->sa_cap;
+    /* The flow may have been picked up mid-stream. */
+    st->dir[0].lost = true;
+    st->dir[1].lost = true;
 }
 
 static void iec104_state_reset(void *state, enum gs_dir dir)
@@ -1201,7 +1206,59 @@ static void iec104_state_reset(void *state, enum gs_dir dir)
     ds->seen_i = false;
     ds->unacked_flagged = false;
     ds->in_junk = false;
+    ds->lost = true;
     ds->sa_active = false;
+}
+
+static bool plausible_apdu(const struct gs_cursor *cur, size_t off, size_t *total);
+
+/*
+ * Finds where the next APDU starts. In step with the stream, that is the next start octet
+ * (as Wireshark frames). Out of step (ds->lost: a flow picked up mid-way, or octets lost) and
+ * not resuming on a start octet, a 0x68 inside the APDU whose head went missing would frame
+ * everything after it wrongly: the start octet must then begin a plausible APDU whose end is
+ * in view and is the end of the data or another start octet. Returns true with *off; false
+ * with *off the octets that are noise and *need the octets to wait for (0: re-examine with
+ * whatever comes next, because an APDU may start at *off).
+ */
+static bool next_start(const struct dir_state *ds, const struct gs_cursor *cur, size_t *off,
+                       size_t *need)
+{
+    size_t avail = gs_cur_remaining(cur);
+    bool open = false; /* a plausible APDU whose end is not in view yet */
+    size_t open_at = 0;
+    *need = 0;
+    for (size_t k = 0; k < avail; k++) {
+        uint8_t b = 0;
+        if (!gs_cur_peek_at(cur, k, &b) || b != APCI_START)
+            continue;
+        *off = k;
+        /* Data that resumes with a start octet most likely resumes at an APDU boundary. */
+        if (!ds->lost || (k == 0 && !ds->in_junk))
+            return true;
+        if (avail - k < APCI_HEADER_LEN) {
+            if (!open)
+                *need = APCI_HEADER_LEN - (avail - k);
+            break;
+        }
+        size_t total = 0;
+        uint8_t next = 0;
+        if (!plausible_apdu(cur, k, &total))
+            continue;
+        if (total > avail - k) {
+            if (!open)
+                open_at = k;
+            open = true;
+            continue;
+        }
+        if (total == avail - k || (gs_cur_peek_at(cur, k + total, &next) && next == APCI_START))
+            return true;
+    }
+    if (open)
+        *off = open_at;
+    else if (*need == 0)
+        *off = avail;
+    return false;
 }
 
 static struct gs_parse_res iec104_parse(void *state, const struct gs_pkt_ctx *ctx,
@@ -1211,11 +1268,8 @@ static struct gs_parse_res iec104_parse(void *state, const struct gs_pkt_ctx *ct
     struct parse_ctx pc = {st, &st->dir[dir], ctx, dir};
     size_t start = gs_cur_pos(cur);
     for (;;) {
-        size_t avail = gs_cur_remaining(cur);
-        size_t skip = 0;
-        uint8_t b = 0;
-        while (skip < avail && gs_cur_peek_at(cur, skip, &b) && b != APCI_START)
-            skip++;
+        size_t skip = 0, need = 0;
+        bool found = next_start(pc.ds, cur, &skip, &need);
         if (skip > 0) {
             if (!pc.ds->in_junk) {
                 anomaly(&pc, "iec104.resync", GS_ANOMALY_SEQUENCE,
@@ -1223,10 +1277,13 @@ static struct gs_parse_res iec104_parse(void *state, const struct gs_pkt_ctx *ct
                 pc.ds->in_junk = true;
             }
             gs_cur_skip(cur, skip);
-            avail -= skip;
         }
-        if (avail == 0)
-            return gs_parse_ok(gs_cur_pos(cur) - start);
+        if (!found) {
+            if (gs_cur_remaining(cur) == 0)
+                return gs_parse_ok(gs_cur_pos(cur) - start);
+            return gs_parse_incomplete(gs_cur_pos(cur) - start, need);
+        }
+        size_t avail = gs_cur_remaining(cur);
         uint8_t len = 0;
         if (!gs_cur_peek_at(cur, 1, &len))
             return gs_parse_incomplete(gs_cur_pos(cur) - start, 2 - avail);
@@ -1235,6 +1292,7 @@ static struct gs_parse_res iec104_parse(void *state, const struct gs_pkt_ctx *ct
             return gs_parse_incomplete(gs_cur_pos(cur) - start, total - avail);
         struct gs_cursor apdu = gs_cur_sub(cur, total);
         pc.ds->in_junk = false;
+        pc.ds->lost = false;
         read_apdu(&pc, &apdu);
     }
 }
@@ -1245,7 +1303,7 @@ static struct gs_parse_res iec104_parse(void *state, const struct gs_pkt_ctx *ct
  */
 static bool plausible_apdu(const struct gs_cursor *cur, size_t off, size_t *total)
 {
-    uint8_t h[6];
+    uint8_t h[APCI_HEADER_LEN];
     for (size_t i = 0; i < sizeof(h); i++) {
         if (!gs_cur_peek_at(cur, off + i, &h[i]))
             return false;

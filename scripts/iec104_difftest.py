@@ -6,7 +6,7 @@ SQ=0/1 ASDUs of random types, random segmentation of both directions, capture st
 mid-stream, exact retransmissions), then runs `iec104_tshark.py compare` logic on each and
 prints every frame where the two differ, classified.
 
-  [CLEAN=0|1|2|3] [RETRANSMIT=P] iec104_difftest.py [--seeds N] [--start S] [--keep DIR]
+  [CLEAN=0|1|2|3] [RETRANSMIT=P] [DROP=P] iec104_difftest.py [--seeds N] [--start S] [--keep DIR]
 
 CLEAN narrows the input to what tshark frames correctly (see the three tshark defects in
 iec104_tshark.py): with CLEAN=3 every remaining difference comes from a capture picked up
@@ -111,6 +111,8 @@ def unit(rng, ns):
 
 
 RETRANSMIT = float(os.environ.get("RETRANSMIT", "0.05"))
+# DROP=P: segments the capture missed (holes the peer's acknowledgements pass).
+DROP = float(os.environ.get("DROP", "0"))
 # CLEAN=1: only APDUs whose ASDU tshark decodes without an exception (junk and bad length
 # octets still appear): an exception inside tshark's ASDU dissector leaves TCP unable to
 # desegment the rest of that segment, which is a tshark defect, not a framing question.
@@ -151,7 +153,8 @@ def conversation(rng, w, port):
         src, dst = (cip, sip) if side else (sip, cip)
         sp, dp = (port, 2404) if side else (2404, port)
         f = frame(src, dst, sp, dp, seq[side], seq[not side], 0x18, chunk)
-        w.write(f)
+        if rng.random() >= DROP:
+            w.write(f)  # else the capture lost it: a hole the peer's ACKs pass
         if rng.random() < RETRANSMIT:
             w.write(f)  # an exact retransmission
         seq[side] += len(chunk)

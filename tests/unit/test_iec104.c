@@ -774,6 +774,51 @@ START_TEST(test_iec104_resync)
 }
 END_TEST
 
+START_TEST(test_iec104_resync_out_of_step)
+{
+    /* Picked up mid-APDU: 68 81 .. is a 0x68 inside data (an I-frame with CF3 bit 0 set),
+     * skipped; the TESTFR act after it is the first APDU. */
+    parse_hex(GS_DIR_TO_SERVER, "AA 68 81 DC BB 79 88 5C 68 04 43 00 00 00");
+    ck_assert_uint_eq(fx.n_recs, 1);
+    ck_assert_uint_eq(last()->apci.u_function, GS_IEC104_U_TESTFR_ACT);
+    ck_assert_uint_eq(anomalies("iec104.resync"), 1);
+
+    /* After lost octets, a plausible header whose end is not in view is not trusted yet:
+     * everything from it is kept (needed 0: look again at whatever comes)... */
+    gs_iec104_dissector.state_reset(fx.state, GS_DIR_TO_SERVER);
+    struct gs_parse_res res = parse_hex(GS_DIR_TO_SERVER, "01 02 68 20 00 00 00 00 01 02");
+    ck_assert_int_eq(res.status, GS_PARSE_INCOMPLETE);
+    ck_assert_uint_eq(res.consumed, 2);
+    ck_assert_uint_eq(res.needed, 0);
+    ck_assert_uint_eq(fx.n_recs, 1);
+    /* ...and an APDU that ends where the data ends wins over it. */
+    res = parse_hex(GS_DIR_TO_SERVER, "68 20 00 00 00 00 01 02 03 04 68 04 83 00 00 00");
+    ck_assert_int_eq(res.status, GS_PARSE_OK);
+    ck_assert_uint_eq(res.consumed, 16);
+    ck_assert_uint_eq(fx.n_recs, 2);
+    ck_assert_uint_eq(last()->apci.u_function, GS_IEC104_U_TESTFR_CON);
+
+    /* A plausible header followed, at its end, by something else is skipped. */
+    gs_iec104_dissector.state_reset(fx.state, GS_DIR_TO_SERVER);
+    parse_hex(GS_DIR_TO_SERVER, "05 68 04 01 00 00 00 77 68 04 07 00 00 00");
+    ck_assert_uint_eq(fx.n_recs, 3);
+    ck_assert_uint_eq(last()->apci.u_function, GS_IEC104_U_STARTDT_ACT);
+
+    /* Data that resumes on a start octet is taken as it comes, malformed or not. */
+    gs_iec104_dissector.state_reset(fx.state, GS_DIR_TO_SERVER);
+    parse_hex(GS_DIR_TO_SERVER, "68 04 0F 00 00 00");
+    ck_assert_uint_eq(fx.n_recs, 4);
+    ck_assert_uint_eq(anomalies("iec104.bad_control"), 1);
+
+    /* In step, a start octet is a start octet (as Wireshark frames): 68 81 waits for 131. */
+    res = parse_hex(GS_DIR_TO_SERVER, "00 68 81 DC BB 79 88 5C 68 04 43 00 00 00");
+    ck_assert_int_eq(res.status, GS_PARSE_INCOMPLETE);
+    ck_assert_uint_eq(res.consumed, 1);
+    ck_assert_uint_eq(res.needed, 131 - 13);
+    ck_assert_uint_eq(fx.n_recs, 4);
+}
+END_TEST
+
 START_TEST(test_iec104_malformed_lengths)
 {
     /* Length octet below 4: consumed as one bad APDU; the STARTDT after it is intact. */
@@ -932,6 +977,7 @@ static Suite *suite_iec104(void)
     tcase_add_test(tc, test_iec104_several_apdus_per_call);
     tcase_add_test(tc, test_iec104_one_apdu_across_calls);
     tcase_add_test(tc, test_iec104_resync);
+    tcase_add_test(tc, test_iec104_resync_out_of_step);
     tcase_add_test(tc, test_iec104_malformed_lengths);
     tcase_add_test(tc, test_iec104_object_cap);
     tcase_add_loop_test(tc, test_iec104_probe, 0, N(probe_cases));
