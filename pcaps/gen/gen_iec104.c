@@ -655,7 +655,8 @@ static void mac16(const uint8_t key[16], const struct buf *a, const uint8_t *b, 
     uint8_t in[2048], full[32];
     unsigned len = 0;
     memcpy(in, a->b, a->n);
-    memcpy(in + a->n, b, b_len);
+    if (b_len != 0)
+        memcpy(in + a->n, b, b_len);
     if (HMAC(EVP_sha256(), key, 16, in, a->n + b_len, full, &len) == NULL) {
         fprintf(stderr, "gen_iec104: HMAC failed\n");
         exit(1);
