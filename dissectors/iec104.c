@@ -756,10 +756,10 @@ static void read_objects(const struct parse_ctx *pc, struct gs_cursor *cur,
 
 /* ---- IEC 62351-5 --------------------------------------------------------------------------- */
 
-static uint16_t read_len_span(struct gs_cursor *cur, struct gs_span *out, uint16_t len)
+/* A variable field whose length the message gave just before. */
+static void read_len_span(struct gs_cursor *cur, struct gs_span *out, uint16_t len)
 {
     *out = gs_cur_span(cur, len);
-    return len;
 }
 
 static struct gs_span rest_span(struct gs_cursor *cur)
