@@ -59,6 +59,8 @@ const struct gs_config_key gs_config_keys[] = {
         "I-frames allowed outstanding before an acknowledgement is flagged missing"),
     KEY("iec104.max_objects", iec104_max_objects, 127, 1, 127,
         "information objects decoded per IEC 104 ASDU"),
+    KEY("iec104.max_sa_bytes", iec104_max_sa_bytes, 2048, 0, 65536,
+        "bytes of one IEC 62351-5 message reassembled from several IEC 104 ASDUs"),
     KEY("mms.max_pdu_bytes", mms_max_pdu_bytes, 65536, 1024, 16777216,
         "bytes of one COTP-reassembled MMS PDU"),
     KEY("mms.max_objects", mms_max_objects, 256, 1, 65536,

@@ -9,3 +9,4 @@ gen=build/dev/pcaps
 mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_goose" pcaps/goose.pcap
 "$gen/gen_rgoose" pcaps/rgoose.pcap
+"$gen/gen_iec104" pcaps/iec104.pcap
