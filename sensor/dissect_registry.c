@@ -4,7 +4,10 @@
  */
 #include "dissect_registry.h"
 
+#include "tls.h"
+
 const struct gs_dissector *const gs_dissector_table[] = {
+    &gs_tls_dissector,
     NULL,
 };
 

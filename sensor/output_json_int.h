@@ -16,6 +16,9 @@
 
 typedef void gs_json_event_fn(json_t *record, const void *body);
 
+/* Per-protocol formatters (output_json_<proto>.c). */
+void gs_json_tls(json_t *record, const void *body);
+
 /* Lower-case hex of bytes as a JSON string (public wire bytes only, never key material). */
 json_t *gs_json_hex(const uint8_t *bytes, size_t len);
 
