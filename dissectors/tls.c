@@ -133,10 +133,12 @@ struct tls_dir {
     uint8_t last_type; /* content type of the previous record */
     uint32_t enc_hs;   /* encrypted handshake records seen */
     uint32_t rec_skip; /* bytes of an application-data record still to skip */
-    uint32_t hs_len;   /* bytes of a partial handshake message held in buf */
-    uint32_t hs_skip;  /* bytes of an oversized handshake message still to drop */
+    uint8_t hdr[4];    /* header of a handshake message split between records */
+    uint32_t hdr_len;
+    uint32_t msg_len; /* while gathering a message in the buffer: its length, header included */
+    uint32_t have;    /* bytes of it gathered */
+    uint32_t hs_skip; /* bytes of a dropped handshake message still to skip */
     size_t resync_bytes;
-    uint8_t *buf; /* tls.max_handshake_bytes, inside the state allocation */
 };
 
 struct tls_state {
@@ -152,6 +154,8 @@ struct tls_state {
     uint32_t max_hs;
     uint32_t max_certs;
     struct gs_tls_cert *certs; /* max_certs of them, inside the state allocation */
+    uint8_t *buf;              /* tls.max_handshake_bytes, inside the state allocation */
+    int buf_owner;             /* direction gathering a message in buf, -1 none */
 };
 
 /* ---- small helpers ------------------------------------------------------------------------- */
@@ -1061,8 +1065,47 @@ static uint32_t be24_at(const uint8_t *hdr)
     return gs_cur_be24(&c);
 }
 
-/* Takes the handshake bytes of one record: whole messages are parsed in place, a message
- * that continues in the next record is gathered in the direction's buffer. */
+/* A handshake message that continues in the next record starts being gathered: its header
+ * is complete in d->hdr. Returns false if it is dropped (too large, or the buffer is busy). */
+static bool start_gather(struct tls_state *st, const struct gs_pkt_ctx *ctx, enum gs_dir dir)
+{
+    struct tls_dir *d = &st->dir[dir];
+    size_t msg_len = HS_HDR_LEN + (size_t)be24_at(d->hdr);
+    d->hdr_len = 0;
+    const char *drop = NULL;
+    enum gs_anomaly_kind kind = GS_ANOMALY_LIMIT;
+    if (msg_len > st->max_hs) {
+        drop = "tls.handshake_too_large";
+    } else if (st->buf_owner >= 0 && st->buf_owner != (int)dir) {
+        drop = "tls.interleaved_handshake";
+        kind = GS_ANOMALY_SEQUENCE;
+    }
+    if (drop != NULL) {
+        gs_emit_anomaly(ctx, drop, kind, gs_tls_handshake_name(d->hdr[0]));
+        d->hs_skip = (uint32_t)(msg_len - HS_HDR_LEN);
+        return false;
+    }
+    st->buf_owner = (int)dir;
+    memcpy(st->buf, d->hdr, HS_HDR_LEN);
+    d->have = HS_HDR_LEN;
+    d->msg_len = (uint32_t)msg_len;
+    return true;
+}
+
+static void finish_gather(struct tls_state *st, const struct gs_pkt_ctx *ctx, enum gs_dir dir)
+{
+    struct tls_dir *d = &st->dir[dir];
+    struct gs_cursor msg = gs_cur_init(st->buf, d->msg_len);
+    d->have = d->msg_len = 0;
+    st->buf_owner = -1;
+    run_message(st, ctx, dir, &msg);
+}
+
+/*
+ * Takes the handshake bytes of one record: whole messages are parsed in place; a message
+ * that continues in the next record is gathered in the flow's buffer (one for both
+ * directions, since TLS <= 1.2 flights alternate: a peer answers a flight once it is whole).
+ */
 static void handshake_fragment(struct tls_state *st, const struct gs_pkt_ctx *ctx, enum gs_dir dir,
                                struct gs_cursor *frag)
 {
@@ -1075,7 +1118,16 @@ static void handshake_fragment(struct tls_state *st, const struct gs_pkt_ctx *ct
             d->hs_skip -= (uint32_t)n;
             continue;
         }
-        if (d->hs_len == 0 && rem >= HS_HDR_LEN) {
+        if (d->msg_len > 0) {
+            size_t n = d->msg_len - d->have;
+            n = rem < n ? rem : n;
+            gs_cur_copy(frag, st->buf + d->have, n);
+            d->have += (uint32_t)n;
+            if (d->have == d->msg_len)
+                finish_gather(st, ctx, dir);
+            continue;
+        }
+        if (d->hdr_len == 0 && rem >= HS_HDR_LEN) {
             uint8_t hdr[HS_HDR_LEN];
             struct gs_cursor peek = *frag;
             gs_cur_copy(&peek, hdr, HS_HDR_LEN);
@@ -1085,37 +1137,14 @@ static void handshake_fragment(struct tls_state *st, const struct gs_pkt_ctx *ct
                 run_message(st, ctx, dir, &msg);
                 continue;
             }
-            if (msg_len > st->max_hs) {
-                gs_emit_anomaly(ctx, "tls.handshake_too_large", GS_ANOMALY_LIMIT,
-                                gs_tls_handshake_name(hdr[0]));
-                d->hs_skip = (uint32_t)msg_len;
-                continue;
-            }
         }
-        /* Gather: first the 4-byte header, then the body it announces. */
-        size_t want = HS_HDR_LEN - (d->hs_len < HS_HDR_LEN ? d->hs_len : HS_HDR_LEN);
-        if (want == 0) {
-            size_t msg_len = HS_HDR_LEN + (size_t)be24_at(d->buf);
-            want = msg_len - d->hs_len;
-        }
-        size_t n = rem < want ? rem : want;
-        gs_cur_copy(frag, d->buf + d->hs_len, n);
-        d->hs_len += (uint32_t)n;
-        if (d->hs_len < HS_HDR_LEN)
-            continue;
-        size_t msg_len = HS_HDR_LEN + (size_t)be24_at(d->buf);
-        if (msg_len > st->max_hs) {
-            gs_emit_anomaly(ctx, "tls.handshake_too_large", GS_ANOMALY_LIMIT,
-                            gs_tls_handshake_name(d->buf[0]));
-            d->hs_skip = (uint32_t)(msg_len - d->hs_len);
-            d->hs_len = 0;
-            continue;
-        }
-        if (d->hs_len == msg_len) {
-            struct gs_cursor msg = gs_cur_init(d->buf, msg_len);
-            run_message(st, ctx, dir, &msg);
-            d->hs_len = 0;
-        }
+        /* The header (4 bytes, which a record boundary may split) first. */
+        size_t n = HS_HDR_LEN - d->hdr_len;
+        n = rem < n ? rem : n;
+        gs_cur_copy(frag, d->hdr + d->hdr_len, n);
+        d->hdr_len += (uint32_t)n;
+        if (d->hdr_len == HS_HDR_LEN && start_gather(st, ctx, dir) && d->have == d->msg_len)
+            finish_gather(st, ctx, dir);
     }
 }
 
@@ -1543,20 +1572,21 @@ static void tls_state_init(void *state, const struct gs_config *cfg)
     struct tls_state *st = state;
     st->max_hs = cfg->tls_max_handshake_bytes;
     st->max_certs = cfg->tls_max_certificates;
-    /* The allocation is sized by tls_state_size: the certificate array, then both buffers.
-     * sizeof(struct tls_state) keeps the array aligned as the allocation is. */
+    /* The allocation is sized by tls_state_size: the certificate array, then the handshake
+     * buffer. sizeof(struct tls_state) keeps the array aligned as the allocation is. */
     uint8_t *tail = (uint8_t *)state + sizeof(struct tls_state);
     st->certs = (struct gs_tls_cert *)(void *)tail;
-    tail += (size_t)st->max_certs * sizeof(struct gs_tls_cert);
-    st->dir[GS_DIR_TO_SERVER].buf = tail;
-    st->dir[GS_DIR_TO_CLIENT].buf = tail + st->max_hs;
+    st->buf = tail + (size_t)st->max_certs * sizeof(struct gs_tls_cert);
+    st->buf_owner = -1;
 }
 
 static void tls_state_reset(void *state, enum gs_dir dir)
 {
     struct tls_state *st = state;
     struct tls_dir *d = &st->dir[dir];
-    d->hs_len = 0;
+    if (st->buf_owner == (int)dir)
+        st->buf_owner = -1;
+    d->hdr_len = d->msg_len = d->have = 0;
     d->hs_skip = 0;
     d->rec_skip = 0;
     d->resync = true;

@@ -579,6 +579,39 @@ START_TEST(test_tls_handshake_cap)
 }
 END_TEST
 
+START_TEST(test_tls_interleaved_handshakes)
+{
+    /* One gathering buffer serves both directions: a message the other side starts while it
+     * is busy is dropped and reported; the first one completes. */
+    struct drv *d = drv_new();
+    struct gs_tlsw_client_hello ch = ch12();
+    client_hello(d, &ch);
+    uint8_t blob[600];
+    memset(blob, 0x30, sizeof(blob));
+    struct gs_tlsw_der chain[1] = {{blob, sizeof(blob)}};
+    struct gs_tlsw m, r;
+    gs_tlsw_init(&m, msgbuf, sizeof(msgbuf));
+    struct gs_tlsw_server_hello sh = sh12();
+    gs_tlsw_server_hello(&m, &sh);
+    gs_tlsw_certificate(&m, chain, 1);
+    records(&r, REC_HS, 0x0303, &m, 400);
+    size_t server_len = r.len;
+    static uint8_t server[4096];
+    memcpy(server, r.buf, server_len);
+    feed(d, GS_DIR_TO_CLIENT, server, 410); /* ServerHello and part of the Certificate */
+    gs_tlsw_init(&m, msgbuf, sizeof(msgbuf));
+    gs_tlsw_certificate(&m, chain, 1);
+    records(&r, REC_HS, 0x0303, &m, 300);
+    feed_w(d, GS_DIR_TO_SERVER, &r);
+    ck_assert_uint_eq(gs_test_anomaly_count(&d->ev, "tls.interleaved_handshake"), 1);
+    feed(d, GS_DIR_TO_CLIENT, server + 410, server_len - 410);
+    ck_assert_uint_eq(count(d, GS_TLS_CERTIFICATE), 1);
+    ck_assert_int_eq(find(d, GS_TLS_CERTIFICATE, 0)->dir, GS_DIR_TO_CLIENT);
+    ck_assert_uint_eq(gs_test_anomaly_count(&d->ev, "tls.bad_certificate"), 1);
+    drv_free(d);
+}
+END_TEST
+
 START_TEST(test_tls_certificate_cap)
 {
     struct drv *d = drv_new_cfg(0, 2);
@@ -1025,6 +1058,7 @@ static Suite *suite_tls(void)
     tcase_add_test(tc, test_tls_record_across_segments);
     tcase_add_test(tc, test_tls_handshake_across_records);
     tcase_add_test(tc, test_tls_handshake_cap);
+    tcase_add_test(tc, test_tls_interleaved_handshakes);
     tcase_add_test(tc, test_tls_certificate_cap);
     tcase_add_test(tc, test_tls_certificate_facts);
     tcase_add_test(tc, test_tls_bad_certificate);
