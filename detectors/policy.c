@@ -18,17 +18,23 @@
 #include "tls.h"
 #include "tls_suites.h"
 
+#define MAX_WARNINGS 16
+
 struct gs_policy {
     struct gs_policy_conduit *conduits;
     size_t n_conduits;
     struct gs_policy_tls_profile tls;
+    char *warnings[MAX_WARNINGS];
+    size_t n_warnings;
+    size_t warnings_dropped;
 };
 
-/* Where in the file a value sits, for error messages: "conduits[2].clients[0]". */
+/* Where in the file a value sits, for messages: "conduits[2].clients[0]". */
 struct where {
     const char *file;
     char path[160];
     char *errbuf;
+    struct gs_policy *policy; /* collects warnings */
 };
 
 static int fail(struct where *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -43,6 +49,28 @@ static int fail(struct where *w, const char *fmt, ...)
     snprintf(w->errbuf, GS_ERRBUF_SIZE, "policy %s: %s%s%s", w->file, w->path,
              w->path[0] != '\0' ? ": " : "", msg);
     return -1;
+}
+
+static void warn(struct where *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Something the loader ignores but the operator should know (an unknown key may be a typo). */
+static void warn(struct where *w, const char *fmt, ...)
+{
+    struct gs_policy *p = w->policy;
+    if (p->n_warnings == MAX_WARNINGS) {
+        p->warnings_dropped++;
+        return;
+    }
+    char msg[256], line[GS_ERRBUF_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof(line), "policy %s: %s%s%s", w->file, w->path,
+             w->path[0] != '\0' ? ": " : "", msg);
+    p->warnings[p->n_warnings] = strdup(line);
+    if (p->warnings[p->n_warnings] != NULL)
+        p->n_warnings++;
 }
 
 /* Appends ".key" or "[i]" to the path for the duration of one check. */
@@ -65,7 +93,8 @@ static void pop(struct where *w, size_t len)
     w->path[len] = '\0';
 }
 
-/* Rejects keys of `obj` that are not in the NULL-terminated `known` list. */
+/* Warns about keys of `obj` that are not in the NULL-terminated `known` list: they are
+ * ignored, which a typo would otherwise make silent. */
 static int only_keys(struct where *w, json_t *obj, const char *const *known)
 {
     const char *key;
@@ -77,7 +106,7 @@ static int only_keys(struct where *w, json_t *obj, const char *const *known)
         for (size_t i = 0; known[i] != NULL && !ok; i++)
             ok = strcmp(known[i], key) == 0;
         if (!ok)
-            return fail(w, "unknown key '%s'", key);
+            warn(w, "unknown key '%s' ignored", key);
     }
     return 0;
 }
@@ -371,27 +400,46 @@ static int parse_tls_profile(struct where *w, json_t *obj, bool top_level,
     return 0;
 }
 
-static bool known_protocol(const char *name)
+/* The canonical name of a protocol, accepting common spellings; NULL if unknown. */
+static const char *canonical_protocol(const char *name)
 {
-    static const char *const protocols[] = {"dnp3", "iec104",  "mms",  "goose", "sv",
-                                            "tls",  "r-goose", "r-sv", NULL};
-    for (size_t i = 0; protocols[i] != NULL; i++) {
-        if (strcmp(protocols[i], name) == 0)
-            return true;
+    static const struct {
+        const char *alias, *name;
+    } names[] = {
+        {"dnp3", "dnp3"},      {"dnp", "dnp3"},          {"ieee1815", "dnp3"},
+        {"iec104", "iec104"},  {"iec-104", "iec104"},    {"iec60870-5-104", "iec104"},
+        {"104", "iec104"},     {"mms", "mms"},           {"iec61850", "mms"},
+        {"iso-tsap", "mms"},   {"iccp", "mms"},          {"goose", "goose"},
+        {"sv", "sv"},          {"sampled-values", "sv"}, {"r-goose", "r-goose"},
+        {"rgoose", "r-goose"}, {"r-sv", "r-sv"},         {"rsv", "r-sv"},
+        {"tls", "tls"},
+    };
+    char lower[32];
+    size_t n = 0;
+    for (; name[n] != '\0' && n + 1 < sizeof(lower); n++)
+        lower[n] = (char)(name[n] >= 'A' && name[n] <= 'Z' ? name[n] - 'A' + 'a' : name[n]);
+    lower[n] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i].alias, lower) == 0)
+            return names[i].name;
     }
-    return false;
+    return NULL;
 }
 
 static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
     /* secure_auth (DNP3 SAv5) and tags (62351-6) belong to detectors not built yet. */
-    static const char *const keys[] = {"tls", "secure_auth", "tags", NULL};
+    static const char *const keys[] = {"tls", "client_auth", "secure_auth", "tags", NULL};
     if (!json_is_object(obj))
         return fail(w, "must be an object");
     if (only_keys(w, obj, keys) != 0)
         return -1;
     bool ignored;
+    /* client_auth here is the conduit's tls_profile.client_auth, for operators who think of
+     * mutual authentication as a requirement. */
     if (get_bool(w, obj, "tls", NULL, &c->require_tls) != 0 ||
+        get_bool(w, obj, "client_auth", &c->tls_profile.has_client_auth,
+                 &c->tls_profile.client_auth) != 0 ||
         get_bool(w, obj, "secure_auth", NULL, &ignored) != 0 ||
         get_bool(w, obj, "tags", NULL, &ignored) != 0)
         return -1;
@@ -400,8 +448,9 @@ static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit 
 
 static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
-    static const char *const keys[] = {"name",    "protocol",    "clients", "servers", "ports",
-                                       "require", "tls_profile", "allow",   "poll",    NULL};
+    static const char *const keys[] = {"name",  "protocol", "clients", "servers",
+                                       "ports", "require",  "tls",     "tls_profile",
+                                       "allow", "poll",     NULL};
     if (!json_is_object(obj))
         return fail(w, "must be an object");
     if (only_keys(w, obj, keys) != 0)
@@ -413,10 +462,18 @@ static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit 
     json_t *protocol = json_object_get(obj, "protocol");
     if (protocol != NULL) {
         size_t mark = push_key(w, "protocol");
-        if (!json_is_string(protocol) || !known_protocol(json_string_value(protocol)))
-            return fail(w, "must be one of dnp3, iec104, mms, goose, sv, r-goose, r-sv, tls");
+        if (!json_is_string(protocol) || json_string_length(protocol) == 0)
+            return fail(w, "must be a protocol name (dnp3, iec104, mms, goose, sv, tls, ...)");
+        const char *canonical = canonical_protocol(json_string_value(protocol));
+        if (canonical == NULL) {
+            warn(w,
+                 "'%s' is not a protocol gridsensor knows; the conduit matches only flows "
+                 "of that name",
+                 json_string_value(protocol));
+            canonical = json_string_value(protocol);
+        }
         pop(w, mark);
-        c->protocol = strdup(json_string_value(protocol));
+        c->protocol = strdup(canonical);
     }
     if ((c->name == NULL) || (protocol != NULL && c->protocol == NULL))
         return fail(w, "out of memory");
@@ -427,6 +484,18 @@ static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit 
     if (require != NULL) {
         size_t mark = push_key(w, "require");
         if (parse_require(w, require, c) != 0)
+            return -1;
+        pop(w, mark);
+    }
+    /* "tls": true is require.tls; "tls": {...} is tls_profile (both spellings are natural). */
+    json_t *tls = json_object_get(obj, "tls");
+    if (tls != NULL) {
+        size_t mark = push_key(w, "tls");
+        if (json_is_boolean(tls))
+            c->require_tls = json_is_true(tls);
+        else if (!json_is_object(tls))
+            return fail(w, "must be true, false or an object of TLS profile changes");
+        else if (parse_tls_profile(w, tls, false, &c->tls_profile) != 0)
             return -1;
         pop(w, mark);
     }
@@ -507,8 +576,19 @@ int gs_policy_load(struct gs_policy **out, const char *path, char *errbuf)
         json_decref(root);
         return fail(&w, "out of memory");
     }
+    w.policy = p;
     int rc = parse_policy(&w, root, p);
     json_decref(root);
+    if (rc == 0 && p->warnings_dropped > 0) {
+        char line[GS_ERRBUF_SIZE];
+        snprintf(line, sizeof(line), "policy %s: %zu more warnings not shown", path,
+                 p->warnings_dropped);
+        char *last = strdup(line);
+        if (last != NULL) {
+            free(p->warnings[MAX_WARNINGS - 1]);
+            p->warnings[MAX_WARNINGS - 1] = last;
+        }
+    }
     if (rc != 0) {
         gs_policy_free(p);
         return -1;
@@ -530,7 +610,19 @@ void gs_policy_free(struct gs_policy *policy)
         free(c->ports);
     }
     free(policy->conduits);
+    for (size_t i = 0; i < policy->n_warnings; i++)
+        free(policy->warnings[i]);
     free(policy);
+}
+
+size_t gs_policy_warning_count(const struct gs_policy *policy)
+{
+    return policy != NULL ? policy->n_warnings : 0;
+}
+
+const char *gs_policy_warning(const struct gs_policy *policy, size_t i)
+{
+    return policy != NULL && i < policy->n_warnings ? policy->warnings[i] : NULL;
 }
 
 size_t gs_policy_conduit_count(const struct gs_policy *policy)

@@ -9,8 +9,12 @@
  *                  "tls_profile": {"min_rsa_bits": 3072}}]}
  *
  * Keys the design reserves for other detectors ("allow", "poll", "require.secure_auth",
- * "require.tags") are accepted and not interpreted here yet; any other key is an error, so a
- * typo never silently weakens a policy.
+ * "require.tags") are accepted and not interpreted here yet. Any other key, and a protocol
+ * name gridsensor does not know, is ignored with a warning (gs_policy_warning), so a typo is
+ * seen without a policy written for a newer sensor stopping an older one; values of the
+ * wrong type or out of range are errors. Aliases: a conduit's "tls": true is require.tls,
+ * "tls": {...} its tls_profile; require.client_auth is tls_profile.client_auth; protocol
+ * names accept common spellings ("IEC-104", "iec60870-5-104", "dnp", "iec61850").
  */
 #ifndef GS_DETECTORS_POLICY_H
 #define GS_DETECTORS_POLICY_H
@@ -58,7 +62,8 @@ struct gs_policy_tls_profile {
 struct gs_policy_conduit {
     size_t index; /* position in the file */
     char *name;
-    char *protocol; /* "dnp3", "iec104", "mms", "goose", "sv", "tls"; NULL: any */
+    char *protocol; /* "dnp3", "iec104", "mms", "goose", "sv", "r-goose", "r-sv", "tls" (or a
+                       name gridsensor does not know, warned about); NULL: any */
     struct gs_policy_net *clients;
     size_t n_clients; /* 0: any client */
     struct gs_policy_net *servers;
@@ -78,6 +83,11 @@ struct gs_policy;
 int gs_policy_load(struct gs_policy **out, const char *path, char *errbuf) GS_WARN_UNUSED;
 
 void gs_policy_free(struct gs_policy *policy);
+
+/* One-line warnings of the load ("policy FILE: conduits[0]: unknown key 'x' ignored"), for the
+ * caller to print. */
+size_t gs_policy_warning_count(const struct gs_policy *policy);
+const char *gs_policy_warning(const struct gs_policy *policy, size_t i);
 
 size_t gs_policy_conduit_count(const struct gs_policy *policy);
 const struct gs_policy_conduit *gs_policy_conduit_at(const struct gs_policy *policy, size_t i);

@@ -212,6 +212,8 @@ int main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
+    for (size_t i = 0; i < gs_policy_warning_count(policy); i++)
+        gs_log(GS_LOG_WARN, "%s", gs_policy_warning(policy, i));
     for (size_t i = 0; i < opts.n_files; i++) {
         if (gs_capture_open_file(&caps[i], opts.files[i], errbuf) != 0) {
             gs_log(GS_LOG_ERROR, "%s", errbuf);

@@ -136,7 +136,6 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {"{", "line 1"},
     {"[]", "one JSON object"},
-    {"{\"conduit\": []}", "unknown key 'conduit'"},
     {"{\"conduits\": {}}", "conduits: must be a list"},
     {"{\"conduits\": [{\"protocol\": \"iec104\"}]}", "conduits[0]: needs a \"name\""},
     {"{\"conduits\": [{\"name\": \"a\", \"clients\": [\"10.3.0.300\"]}]}",
@@ -146,12 +145,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"conduits\": [{\"name\": \"a\", \"servers\": [\"fd00::/129\"]}]}", "0..128"},
     {"{\"conduits\": [{\"name\": \"a\", \"ports\": [70000]}]}",
      "conduits[0].ports[0]: must be a port number"},
-    {"{\"conduits\": [{\"name\": \"a\", \"protocol\": \"iec-104\"}]}",
-     "conduits[0].protocol: must be one of"},
     {"{\"conduits\": [{\"name\": \"a\", \"require\": {\"tls\": 1}}]}",
      "conduits[0].require.tls: must be true or false"},
-    {"{\"conduits\": [{\"name\": \"a\", \"requier\": {\"tls\": true}}]}",
-     "conduits[0]: unknown key 'requier'"},
     {"{\"conduits\": [{\"name\": \"a\", \"tls_profile\": {\"versions\": [\"1.5\"]}}]}",
      "conduits[0].tls_profile.versions[0]: not a TLS version"},
     {"{\"conduits\": [{\"name\": \"a\", \"tls_profile\": {\"suites\": [\"TLS_FOO\"]}}]}",
@@ -163,6 +158,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"conduits\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}", "conduits[1]: conduit name 'a'"},
     {"{\"conduits\": [], \"conduits\": []}", "duplicate object key"},
     {"{\"conduits\": [{\"name\": \"a\", \"allow\": []}]}", "conduits[0].allow: must be an object"},
+    {"{\"conduits\": [{\"name\": \"a\", \"protocol\": 104}]}", "conduits[0].protocol: must be a"},
+    {"{\"conduits\": [{\"name\": \"a\", \"tls\": \"yes\"}]}", "conduits[0].tls: must be true"},
 };
 
 START_TEST(test_policy_refuses_mistakes)
@@ -179,6 +176,38 @@ START_TEST(test_policy_refuses_mistakes)
     ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "%s", err);
     ck_assert_msg(strstr(err, bc->reason) != NULL, "'%s' lacks '%s'", err, bc->reason);
     ck_assert_ptr_null(strchr(err, '\n'));
+}
+END_TEST
+
+/* Unknown keys and protocol names are ignored with a warning each; aliases mean the same. */
+START_TEST(test_policy_warnings_and_aliases)
+{
+    const char *text = "{\"comment\": \"site A\", \"conduits\": ["
+                       "{\"name\": \"a\", \"protocol\": \"IEC-104\", \"requier\": {},"
+                       " \"tls\": true, \"require\": {\"client_auth\": true}},"
+                       "{\"name\": \"b\", \"protocol\": \"bacnet\","
+                       " \"tls\": {\"min_rsa_bits\": 4096}}]}";
+    char err[GS_ERRBUF_SIZE] = "";
+    struct gs_policy *p = NULL;
+    const char *file = write_file(text);
+    ck_assert_msg(gs_policy_load(&p, file, err) == 0, "%s", err);
+    unlink(file);
+    ck_assert_uint_eq(gs_policy_warning_count(p), 3);
+    char want[256];
+    snprintf(want, sizeof(want), "policy %s: unknown key 'comment' ignored", file);
+    ck_assert_str_eq(gs_policy_warning(p, 0), want);
+    snprintf(want, sizeof(want), "policy %s: conduits[0]: unknown key 'requier' ignored", file);
+    ck_assert_str_eq(gs_policy_warning(p, 1), want);
+    ck_assert_ptr_nonnull(strstr(gs_policy_warning(p, 2), "conduits[1].protocol: 'bacnet'"));
+    const struct gs_policy_conduit *a = gs_policy_conduit_at(p, 0);
+    ck_assert_str_eq(a->protocol, "iec104");
+    ck_assert(a->require_tls);
+    ck_assert(a->tls_profile.has_client_auth && a->tls_profile.client_auth);
+    const struct gs_policy_conduit *b = gs_policy_conduit_at(p, 1);
+    ck_assert_str_eq(b->protocol, "bacnet");
+    ck_assert(!b->require_tls);
+    ck_assert_uint_eq(b->tls_profile.min_rsa_bits, 4096);
+    gs_policy_free(p);
 }
 END_TEST
 
@@ -213,6 +242,13 @@ START_TEST(test_policy_cli)
     free(out);
     free(err);
     unlink(good);
+    const char *odd = write_file("{\"conduits\": [{\"name\": \"x\", \"colour\": \"red\"}]}");
+    char *argv_odd[] = {(char *)gs_test_gridsensor(), "--policy", (char *)odd, "-r", demo, NULL};
+    ck_assert_int_eq(gs_test_run(argv_odd, &out, &err), 0);
+    ck_assert_msg(strstr(err, "conduits[0]: unknown key 'colour' ignored\n") != NULL, "%s", err);
+    free(out);
+    free(err);
+    unlink(odd);
     char *argv_help[] = {(char *)gs_test_gridsensor(), "--help", NULL};
     ck_assert_int_eq(gs_test_run(argv_help, &out, &err), 0);
     ck_assert_ptr_nonnull(strstr(out, "--policy FILE"));
@@ -229,6 +265,7 @@ static Suite *suite_policy(void)
     tcase_add_test(tc, test_policy_match);
     tcase_add_loop_test(tc, test_policy_refuses_mistakes, 0,
                         (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+    tcase_add_test(tc, test_policy_warnings_and_aliases);
     tcase_add_test(tc, test_policy_missing_file);
     tcase_add_test(tc, test_policy_cli);
     suite_add_tcase(s, tc);
