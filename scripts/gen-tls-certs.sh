@@ -77,4 +77,5 @@ leaf client_expired hmi.control.example RSA rsa_keygen_bits:2048 sha256 20180101
         echo "const size_t gs_cert_${name}_len = sizeof(gs_cert_${name});"
     done
 } >"$OLDPWD/$out"
+command -v clang-format >/dev/null && clang-format -i "$OLDPWD/$out"
 echo "wrote $out"
