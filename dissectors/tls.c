@@ -146,8 +146,9 @@ struct tls_state {
     struct tls_dir dir[2];
     bool any_record; /* a valid TLS record was seen in either direction */
     bool inner_known;
-    bool hrr_pending; /* the next ClientHello answers a HelloRetryRequest */
-    bool server_done; /* ServerHelloDone seen in this handshake */
+    bool hrr_pending;  /* the next ClientHello answers a HelloRetryRequest */
+    bool server_done;  /* ServerHelloDone seen in this handshake */
+    bool sslv2_client; /* the client opened with an SSL 2.0 CLIENT-HELLO */
     uint8_t client_sid[MAX_SID_LEN];
     size_t client_sid_len;
     bool client_ticket;
@@ -1261,12 +1262,19 @@ static void tls_record(struct tls_state *st, const struct gs_pkt_ctx *ctx, enum 
 
 /* ---- SSL 2.0 -------------------------------------------------------------------------------- */
 
+/* An SSL 2.0 hello record: a 2-byte header, the message type, and (CLIENT-HELLO) a version
+ * of 0x0002 or 3.x, or (SERVER-HELLO) the certificate type 1 (X.509). */
 static bool looks_like_ssl2_hello(const struct gs_cursor *c, uint8_t msg_type)
 {
-    uint8_t b0, b1, type;
-    if (!gs_cur_peek_at(c, 0, &b0) || !gs_cur_peek_at(c, 1, &b1) || !gs_cur_peek_at(c, 2, &type))
+    uint8_t b0, b1, type, b3 = 0, b4 = 0;
+    if (!gs_cur_peek_at(c, 0, &b0) || !gs_cur_peek_at(c, 1, &b1) || !gs_cur_peek_at(c, 2, &type) ||
+        !gs_cur_peek_at(c, 3, &b3) || !gs_cur_peek_at(c, 4, &b4))
         return false;
-    return SSL2_IS_SHORT_HEADER(b0) && type == msg_type && SSL2_SHORT_LEN(b0, b1) >= 9;
+    if (!SSL2_IS_SHORT_HEADER(b0) || type != msg_type || SSL2_SHORT_LEN(b0, b1) < 9)
+        return false;
+    if (msg_type == SSL2_CLIENT_HELLO)
+        return (b3 == 0x00 && b4 == 0x02) || b3 == 0x03;
+    return b4 == 1;
 }
 
 /* SSL 2.0 CLIENT-HELLO; the version field says what the client can do (0x0002 or 3.x). */
@@ -1288,6 +1296,7 @@ static bool ssl2_client_hello(struct tls_state *st, const struct gs_pkt_ctx *ctx
         return false;
     ch.n_suites = specs_len / 3;
     ch.max_version = ch.version;
+    st->sslv2_client = true;
     struct gs_cursor specs = gs_cur_init(ch.suites.ptr, ch.suites.len);
     while (gs_cur_remaining(&specs) >= 3) {
         uint32_t kind = gs_cur_be24(&specs);
@@ -1631,7 +1640,9 @@ static struct gs_parse_res tls_parse(void *state, const struct gs_pkt_ctx *ctx,
             continue;
         }
         uint8_t hello = dir == GS_DIR_TO_SERVER ? SSL2_CLIENT_HELLO : SSL2_SERVER_HELLO;
-        if (!d->seen && looks_like_ssl2_hello(cur, hello)) {
+        /* The SSL 2.0 form only opens a connection: a SERVER-HELLO answers such a client. */
+        if (!d->seen && (dir == GS_DIR_TO_SERVER || st->sslv2_client) &&
+            looks_like_ssl2_hello(cur, hello)) {
             size_t needed;
             if (!ssl2_hello_record(st, ctx, dir, cur, &needed))
                 return gs_parse_incomplete(used, needed);
@@ -1686,11 +1697,8 @@ static struct gs_parse_res tls_parse(void *state, const struct gs_pkt_ctx *ctx,
 static unsigned tls_probe(const struct gs_cursor *cur, enum gs_dir dir)
 {
     (void)dir;
-    if (looks_like_ssl2_hello(cur, SSL2_CLIENT_HELLO)) {
-        uint8_t hi = 0;
-        return gs_cur_peek_at(cur, 3, &hi) && (hi == 0x00 || hi == 0x03) ? GS_PROBE_MATCH
-                                                                         : GS_PROBE_NO;
-    }
+    if (looks_like_ssl2_hello(cur, SSL2_CLIENT_HELLO))
+        return GS_PROBE_MATCH;
     uint8_t type;
     size_t len;
     if (!peek_record(cur, &type, &len) || len == 0)
