@@ -107,6 +107,8 @@ static const char *const tls_event_names[] = {
     "tls.too_many_certificates",
     "tls.bad_certificate",
     "tls.resync",
+    "tls.interleaved_handshake",
+    "tls.unexpected_message",
     NULL,
 };
 
@@ -126,14 +128,15 @@ static const struct {
 static const uint16_t tls_tcp_ports[] = {19998, 19999, 3782, 443, 0};
 
 struct tls_dir {
-    bool seen;         /* a record of this direction was parsed */
-    bool encrypted;    /* record contents are opaque from here on */
-    bool sslv2;        /* SSL 2.0 record framing */
-    bool resync;       /* looking for a record header (after a gap or a bad record) */
-    uint8_t last_type; /* content type of the previous record */
-    uint32_t enc_hs;   /* encrypted handshake records seen */
-    uint32_t rec_skip; /* bytes of an application-data record still to skip */
-    uint8_t hdr[4];    /* header of a handshake message split between records */
+    bool seen;             /* a record of this direction was parsed */
+    bool encrypted;        /* record contents are opaque from here on */
+    bool sslv2;            /* SSL 2.0 record framing */
+    bool resync;           /* looking for a record header (after a gap or a bad record) */
+    uint8_t last_type;     /* content type of the previous record */
+    uint32_t enc_hs;       /* encrypted handshake records seen */
+    bool certificate_seen; /* a Certificate message in this handshake */
+    uint32_t rec_skip;     /* bytes of an application-data record still to skip */
+    uint8_t hdr[4];        /* header of a handshake message split between records */
     uint32_t hdr_len;
     uint32_t msg_len; /* while gathering a message in the buffer: its length, header included */
     uint32_t have;    /* bytes of it gathered */
@@ -570,6 +573,8 @@ static void start_handshake(struct tls_state *st)
     if (st->hrr_pending)
         return;
     st->server_done = false;
+    st->dir[GS_DIR_TO_SERVER].certificate_seen = false;
+    st->dir[GS_DIR_TO_CLIENT].certificate_seen = false;
     s->version = 0;
     s->suite = 0;
     s->sslv2 = s->tls13 = s->hrr = s->resumed = false;
@@ -870,8 +875,57 @@ static void key_facts(X509 *x509, struct gs_tls_cert *cert)
     }
 }
 
-/* Decodes one DER certificate; false if OpenSSL cannot. */
+/*
+ * Decoded certificates, per capture thread, keyed by the SHA-256 of their DER. OpenSSL 3.0
+ * takes about 340 microseconds to d2i_X509 one certificate (its key decoders), and the same
+ * few certificates come back on every connection of an OT network (the RTU's, the CA's), so
+ * a small direct-mapped cache turns most decodes into a hash and a copy. The facts depend on
+ * the DER alone (validity is judged later, against packet time), so a hit is exact; an
+ * attacker varying certificates only gets the uncached cost, bounded per message by
+ * tls.max_certificates and per handshake by one Certificate message per direction.
+ */
+#define CERT_CACHE_SLOTS 64
+
+struct cert_slot {
+    bool used;
+    bool parsed_ok;
+    struct gs_tls_cert facts; /* facts.sha256 is the key */
+};
+
+static _Thread_local struct cert_slot cert_cache[CERT_CACHE_SLOTS];
+static _Thread_local EVP_MD *cert_md; /* SHA-256, fetched once per thread */
+
+static bool der_sha256(struct gs_span der, uint8_t out[32])
+{
+    if (cert_md == NULL)
+        cert_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    unsigned n = 0;
+    return cert_md != NULL && EVP_Digest(der.ptr, der.len, out, &n, cert_md, NULL) == 1 && n == 32;
+}
+
+static bool decode_cert_openssl(struct gs_span der, BIO *bio, struct gs_tls_cert *cert);
+
+/* Decodes one DER certificate (through the cache); false if OpenSSL cannot. */
 static bool decode_cert(struct gs_span der, BIO *bio, struct gs_tls_cert *cert)
+{
+    uint8_t key[32];
+    if (der.len == 0 || !der_sha256(der, key))
+        return decode_cert_openssl(der, bio, cert);
+    struct cert_slot *slot = &cert_cache[key[0] % CERT_CACHE_SLOTS];
+    if (slot->used && slot->facts.der_len == der.len &&
+        memcmp(slot->facts.sha256, key, sizeof(key)) == 0) {
+        *cert = slot->facts;
+        return slot->parsed_ok;
+    }
+    bool ok = decode_cert_openssl(der, bio, cert);
+    memcpy(cert->sha256, key, sizeof(key));
+    slot->used = true;
+    slot->parsed_ok = ok;
+    slot->facts = *cert;
+    return ok;
+}
+
+static bool decode_cert_openssl(struct gs_span der, BIO *bio, struct gs_tls_cert *cert)
 {
     memset(cert, 0, sizeof(*cert));
     cert->der_len = der.len;
@@ -908,10 +962,8 @@ static bool decode_cert(struct gs_span der, BIO *bio, struct gs_tls_cert *cert)
     if (cert->sig_hash == GS_TLS_HASH_UNKNOWN && (sig_nid == NID_ED25519 || sig_nid == NID_ED448))
         cert->sig_hash = GS_TLS_HASH_INTRINSIC;
     cert->self_signed = X509_self_signed(x509, 0) == 1;
-    unsigned md_len = 0;
-    if (X509_digest(x509, EVP_sha256(), cert->sha256, &md_len) != 1)
-        memset(cert->sha256, 0, sizeof(cert->sha256));
     X509_free(x509);
+    /* cert->sha256 is the digest of the DER bytes, filled by decode_cert. */
     return true;
 }
 
@@ -956,6 +1008,13 @@ static bool certificate(struct tls_state *st, const struct gs_pkt_ctx *ctx, stru
 {
     if (st->session.tls13)
         return true; /* never in clear; the TLS 1.3 form differs anyway */
+    if (st->dir[dir].certificate_seen) {
+        /* One per direction and handshake (RFC 5246 7.3): more is a protocol error, and
+         * decoding them all would let a peer spend the sensor's time. */
+        gs_emit_anomaly(ctx, "tls.unexpected_message", GS_ANOMALY_SEQUENCE,
+                        "a second Certificate in one handshake");
+        return true;
+    }
     struct gs_cursor list = gs_cur_sub(c, gs_cur_be24(c));
     if (!gs_cur_at_end(c))
         return false;
@@ -972,6 +1031,7 @@ static bool certificate(struct tls_state *st, const struct gs_pkt_ctx *ctx, stru
     if (!gs_cur_ok(&scan))
         return false;
     size_t n = total < st->max_certs ? total : st->max_certs;
+    st->dir[dir].certificate_seen = true;
     decode_chain(st, ctx, &list, n, total);
     certificates_commit(st, ctx, dir, n, total);
     return true;

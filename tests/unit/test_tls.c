@@ -61,6 +61,14 @@ struct drv {
 static void hook(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
 {
     struct drv *d = arg;
+    if (ev->type == GS_EVENT_ANOMALY) {
+        /* The engine aborts on a name the dissector does not declare: check it here. */
+        const char *name = ((const struct gs_anomaly *)ev->body)->name;
+        bool declared = false;
+        for (size_t i = 0; gs_tls_dissector.event_names[i] != NULL; i++)
+            declared |= strcmp(gs_tls_dissector.event_names[i], name) == 0;
+        ck_assert_msg(declared, "anomaly %s missing from event_names", name);
+    }
     if (ev->type != GS_EVENT_TLS || d->n_seen == MAX_SEEN)
         return;
     const struct gs_tls_event *te = ev->body;
@@ -685,6 +693,39 @@ START_TEST(test_tls_certificate_facts)
 }
 END_TEST
 
+START_TEST(test_tls_certificate_once_per_handshake_and_cached)
+{
+    uint8_t *der = NULL;
+    size_t len = make_cert(&der, "cached.example", key_of("RSA", 2048, NULL), NULL, NULL,
+                           EVP_sha256(), NOW_S - DAY, NOW_S + DAY);
+    struct gs_tlsw_der chain[1] = {{der, len}};
+    struct drv *d = drv_new();
+    server_chain(d, chain, 1);
+    /* A second Certificate from the same side in the same handshake is not decoded. */
+    struct gs_tlsw m, r;
+    gs_tlsw_init(&m, msgbuf, sizeof(msgbuf));
+    gs_tlsw_certificate(&m, chain, 1);
+    records(&r, REC_HS, 0x0303, &m, 16384);
+    feed_w(d, GS_DIR_TO_CLIENT, &r);
+    ck_assert_uint_eq(count(d, GS_TLS_CERTIFICATE), 1);
+    ck_assert_uint_eq(gs_test_anomaly_count(&d->ev, "tls.unexpected_message"), 1);
+    struct gs_tls_cert first = find(d, GS_TLS_CERTIFICATE, 0)->certs[0];
+    drv_free(d);
+    /* The same certificate on another connection: the same facts (from the cache). */
+    d = drv_new();
+    server_chain(d, chain, 1);
+    const struct gs_tls_cert *again = &find(d, GS_TLS_CERTIFICATE, 0)->certs[0];
+    ck_assert(memcmp(&first, again, sizeof(first)) == 0);
+    ck_assert_str_eq(again->subject, "CN=cached.example");
+    uint8_t want[32];
+    unsigned n = 0;
+    ck_assert_int_eq(EVP_Digest(der, len, want, &n, EVP_sha256(), NULL), 1);
+    ck_assert(memcmp(again->sha256, want, 32) == 0);
+    drv_free(d);
+    OPENSSL_free(der);
+}
+END_TEST
+
 START_TEST(test_tls_bad_certificate)
 {
     struct drv *d = drv_new();
@@ -1061,6 +1102,7 @@ static Suite *suite_tls(void)
     tcase_add_test(tc, test_tls_interleaved_handshakes);
     tcase_add_test(tc, test_tls_certificate_cap);
     tcase_add_test(tc, test_tls_certificate_facts);
+    tcase_add_test(tc, test_tls_certificate_once_per_handshake_and_cached);
     tcase_add_test(tc, test_tls_bad_certificate);
     tcase_add_test(tc, test_tls_full_handshake_and_renegotiation);
     tcase_add_test(tc, test_tls_resumption);
