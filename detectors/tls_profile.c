@@ -222,6 +222,9 @@ static void start_alert(struct gs_alert *a, const char *rule, const struct judge
     if (s->version != 0) {
         const char *v = gs_tls_version_name(s->version);
         gs_alert_add_str(a, "version", v != NULL ? v : "unknown");
+    }
+    /* (SSL 2.0 names its cipher only in CLIENT-MASTER-KEY.) */
+    if (s->version != 0 && !(s->sslv2 && s->suite == 0)) {
         const char *suite = gs_tls_suite_name(s->suite);
         gs_alert_add_str(a, "cipher_suite", suite != NULL ? suite : "unknown");
         gs_alert_add_uint(a, "cipher_suite_id", s->suite);
@@ -338,6 +341,26 @@ static void check_offered(const struct tls_profile *tp, const struct gs_pkt_ctx 
     gs_detect_alert(tp->env, ctx, &a);
 }
 
+/* With a version the profile allows, the suite must be one it lists. With a version it does
+ * not, its suite lists do not apply (TLS 1.0 has no GCM suites): the suite is only flagged
+ * when broken in itself, so one root cause gives one alert. */
+static void check_suite(const struct tls_profile *tp, const struct gs_pkt_ctx *ctx,
+                        const struct gs_tls_session *s, const struct judged *j)
+{
+    const struct profile *p = j->profile;
+    unsigned flags = gs_tls_suite_flags(s->suite);
+    bool suite_bad = version_allowed(p, s->version) ? !suite_allowed(p, s->suite)
+                                                    : (flags & GS_TLS_SUITE_INSECURE) != 0;
+    if (!suite_bad)
+        return;
+    struct gs_alert a;
+    start_alert(&a, "tls.suite_not_allowed", j, s);
+    char why[96];
+    weakness_text(flags & (GS_TLS_SUITE_INSECURE | GS_TLS_SUITE_UNKNOWN), why, sizeof(why));
+    gs_alert_add_str(&a, "weakness", why[0] != '\0' ? why : "not in the profile");
+    gs_detect_alert(tp->env, ctx, &a);
+}
+
 static void check_server_hello(const struct tls_profile *tp, const struct gs_pkt_ctx *ctx,
                                const struct gs_tls_event *ev, const struct judged *j)
 {
@@ -357,20 +380,9 @@ static void check_server_hello(const struct tls_profile *tp, const struct gs_pkt
         gs_alert_add_str(&a, "client_version", cv != NULL ? cv : "unknown");
         gs_detect_alert(tp->env, ctx, &a);
     }
-    /* With a version the profile allows, the suite must be one it lists. With a version it
-     * does not, its suite lists do not apply (TLS 1.0 has no GCM suites): the suite is only
-     * flagged when broken in itself, so one root cause gives one alert. */
-    unsigned flags = gs_tls_suite_flags(s->suite);
-    bool suite_bad =
-        version_ok ? !suite_allowed(p, s->suite) : (flags & GS_TLS_SUITE_INSECURE) != 0;
-    if (suite_bad) {
-        struct gs_alert a;
-        start_alert(&a, "tls.suite_not_allowed", j, s);
-        char why[96];
-        weakness_text(flags & (GS_TLS_SUITE_INSECURE | GS_TLS_SUITE_UNKNOWN), why, sizeof(why));
-        gs_alert_add_str(&a, "weakness", why[0] != '\0' ? why : "not in the profile");
-        gs_detect_alert(tp->env, ctx, &a);
-    }
+    /* SSL 2.0: the client chooses the cipher later, in CLIENT-MASTER-KEY. */
+    if (!s->sslv2)
+        check_suite(tp, ctx, s, j);
     /* RFC 5746: both sides must signal secure renegotiation; SSL 2.0 and TLS 1.3 have none. */
     if (!s->tls13 && !s->sslv2 && !(s->client_secure_reneg && s->server_secure_reneg)) {
         struct gs_alert a;
@@ -656,8 +668,12 @@ static void tp_event(void *state, const struct gs_pkt_ctx *ctx, const struct gs_
         check_certificates(tp, ctx, te, &j);
         check_client_auth(tp, ctx, te, &j);
         break;
-    case GS_TLS_SERVER_HELLO_DONE:
     case GS_TLS_CLIENT_KEY_EXCHANGE:
+        if (te->session->sslv2)
+            check_suite(tp, ctx, te->session, &j); /* CLIENT-MASTER-KEY named the cipher */
+        check_client_auth(tp, ctx, te, &j);
+        break;
+    case GS_TLS_SERVER_HELLO_DONE:
         check_client_auth(tp, ctx, te, &j);
         break;
     default:

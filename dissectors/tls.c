@@ -1383,7 +1383,7 @@ static bool ssl2_server_hello(struct tls_state *st, const struct gs_pkt_ctx *ctx
     size_t specs_len = gs_cur_be16(c);
     size_t cid_len = gs_cur_be16(c);
     struct gs_span cert = gs_cur_span(c, cert_len);
-    struct gs_span specs = gs_cur_span(c, specs_len);
+    gs_cur_skip(c, specs_len);
     gs_cur_skip(c, cid_len);
     if (!gs_cur_at_end(c) || specs_len % 3 != 0)
         return false;
@@ -1392,11 +1392,8 @@ static bool ssl2_server_hello(struct tls_state *st, const struct gs_pkt_ctx *ctx
     s->version = sh.version;
     s->sslv2 = true;
     s->resumed = sh.resumed;
-    /* The cipher is chosen by the client in CLIENT-MASTER-KEY; until then, the server's
-     * first listed kind. */
-    struct gs_cursor sc = gs_cur_init(specs.ptr, specs.len);
-    s->suite = gs_cur_remaining(&sc) >= 3 ? gs_cur_be24(&sc) : 0;
-    sh.suite = s->suite;
+    /* The cipher is chosen by the client in CLIENT-MASTER-KEY: unknown (0) until then. */
+    s->suite = 0;
     st->dir[GS_DIR_TO_SERVER].sslv2 = true;
     st->dir[GS_DIR_TO_CLIENT].sslv2 = true;
     st->dir[GS_DIR_TO_CLIENT].encrypted = true;

@@ -188,7 +188,8 @@ static void server_hello(json_t *o, const struct gs_tls_event *ev)
 {
     const struct gs_tls_server_hello *sh = ev->server_hello;
     set_version(o, "version", "version_id", sh->version);
-    json_object_set_new(o, "cipher_suite", suite_object(sh->suite));
+    if (!sh->sslv2_form) /* SSL 2.0: the client names the cipher in CLIENT-MASTER-KEY */
+        json_object_set_new(o, "cipher_suite", suite_object(sh->suite));
     if (sh->hrr)
         json_object_set_new(o, "hello_retry_request", json_true());
     if (sh->sslv2_form)
@@ -263,6 +264,10 @@ void gs_json_tls(json_t *record, const void *body)
     case GS_TLS_PLAINTEXT:
         json_object_set_new(o, "plaintext",
                             ev->plaintext != NULL ? json_string(ev->plaintext) : json_null());
+        break;
+    case GS_TLS_CLIENT_KEY_EXCHANGE:
+        if (s->sslv2) /* CLIENT-MASTER-KEY names the cipher */
+            json_object_set_new(o, "cipher_suite", suite_object(s->suite));
         break;
     case GS_TLS_CHANGE_CIPHER_SPEC:
         if (s->resumed)
