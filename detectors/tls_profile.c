@@ -68,6 +68,9 @@ static const struct profile builtin = {
             0x00A1, /* TLS_DH_RSA_WITH_AES_256_GCM_SHA384 */
             0xC030, /* TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 */
             0xC02C, /* TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 */
+            /* TLS 1.2, the AES-256 twin of 0x009E: Ed.2 is believed to keep the DHE/ECDHE
+             * AES-GCM suites [GK] (digest 3.1) */
+            0x009F, /* TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 */
             /* TLS 1.3, "mandatory" per 62351-3:2023 in lib60870 [I] (digest 3.2) */
             0x1301, /* TLS_AES_128_GCM_SHA256 */
             0x1302, /* TLS_AES_256_GCM_SHA384 */
@@ -78,7 +81,7 @@ static const struct profile builtin = {
             /* Not listed: 0x003B TLS_RSA_WITH_NULL_SHA256, which lib60870 removed from its
              * defaults as unencrypted (digest 3.1). */
         },
-    .n_suites = 14,
+    .n_suites = 15,
     .min_rsa_bits = 2048, /* RSA >= 2048 [GK] (digest 5, 8.5); lib60870's floor is 1024 */
     .min_ec_bits = 256,   /* EC >= 256 bits [GK] (digest 8.5) */
     /* Signatures with SHA-256 or better [GK] (digest 5); EdDSA hashes intrinsically. */
