@@ -22,7 +22,7 @@
  * INCOMPLETE with the bytes it still needs, so the stream layer buffers it (records are at most
  * 2^14 + 2048 bytes), except application data, whose bytes are skipped as they come so bulk
  * traffic is never copied. Handshake messages may span records (certificate chains do): the
- * bytes of such a message are gathered in a per-direction buffer of tls.max_handshake_bytes.
+ * bytes of such a message are gathered in the flow's buffer of tls.max_handshake_bytes.
  * After ChangeCipherSpec (TLS <= 1.2), or in both directions once a TLS 1.3 ServerHello has
  * been seen, records are only framed: their content is encrypted. A handshake record the
  * client sends after application data is the start of a renegotiation.
@@ -45,7 +45,6 @@
 #define REC_HDR_LEN    5u
 #define REC_MAX_LEN    (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length limit */
 #define HS_HDR_LEN     4u
-#define SSL2_MAX_LEN   32767u
 #define RANDOM_LEN     32u
 #define MAX_SID_LEN    32u
 #define JA4_MAX_VALUES 512u /* larger lists are legal but absurd: no JA4 then */
@@ -154,7 +153,6 @@ struct tls_state {
     bool sslv2_client; /* the client opened with an SSL 2.0 CLIENT-HELLO */
     uint8_t client_sid[MAX_SID_LEN];
     size_t client_sid_len;
-    bool client_ticket;
     uint32_t max_hs;
     uint32_t max_certs;
     struct gs_tls_cert *certs; /* max_certs of them, inside the state allocation */
@@ -606,7 +604,6 @@ static void client_hello_commit(struct tls_state *st, const struct gs_pkt_ctx *c
     st->client_sid_len = ch->session_id.len <= MAX_SID_LEN ? ch->session_id.len : 0;
     if (st->client_sid_len > 0)
         memcpy(st->client_sid, ch->session_id.ptr, st->client_sid_len);
-    st->client_ticket = ch->session_ticket;
     struct gs_tls_event ev = {.msg = GS_TLS_CLIENT_HELLO, .client_hello = ch};
     emit_tls(ctx, &ev, st);
 }
@@ -1630,7 +1627,7 @@ static size_t tls_state_size(const struct gs_config *cfg)
 {
     return sizeof(struct tls_state) +
            (size_t)cfg->tls_max_certificates * sizeof(struct gs_tls_cert) +
-           2 * (size_t)cfg->tls_max_handshake_bytes;
+           (size_t)cfg->tls_max_handshake_bytes;
 }
 
 static void tls_state_init(void *state, const struct gs_config *cfg)
