@@ -198,7 +198,12 @@ static bool judge(const struct tls_profile *tp, const struct gs_pkt_ctx *ctx,
         if (j->conduit == NULL)
             j->conduit = conduit_for(tp, ctx->flow, "tls");
     } else {
+        /* An unknown port belongs to a conduit only if the conduit names it (or is a TLS
+         * conduit): HTTPS between two hosts of a DNP3 conduit is not DNP3 over TLS. */
         j->conduit = conduit_for(tp, ctx->flow, NULL);
+        if (j->conduit != NULL && j->conduit->n_ports == 0 &&
+            (j->conduit->protocol == NULL || strcmp(j->conduit->protocol, "tls") != 0))
+            j->conduit = NULL;
     }
     if (j->conduit != NULL) {
         j->profile = &tp->conduits[j->conduit->index];

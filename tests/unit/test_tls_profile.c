@@ -620,6 +620,12 @@ START_TEST(test_tls_profile_scope_and_conduits)
     ck_assert_str_eq(g->conduit, "C-ODD");
     ck_assert(has_field(g, "inner=iec104"));
     harness_free(h);
+    /* A conduit that does not name the port does not make HTTPS between its hosts its own. */
+    const char *no_port = "{\"conduits\": [{\"name\": \"C-DNP\", \"protocol\": \"dnp3\","
+                          " \"servers\": [\"10.0.0.2\"]}]}";
+    h = judge(&s, 443, no_port);
+    ck_assert_uint_eq(h->n_got, 0);
+    harness_free(h);
     /* Per-conduit profile: 3072-bit minimum on one conduit only. */
     OPENSSL_free(s.chain[0].der);
     s.chain[0] = good_cert();
