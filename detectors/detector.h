@@ -47,6 +47,13 @@ struct gs_detector {
      * once at the end of input). ctx->flow and ctx->l2 are NULL; ctx->pcap_cnt is the packet
      * that moved the clock. May be NULL. */
     void (*on_time)(void *state, const struct gs_pkt_ctx *ctx);
+    /* A flow's application protocol became known: its dissector accepted the flow's first
+     * payload without failing. `app_proto` is the dissector's name ("tls", "iec104", ...).
+     * Called once per flow, after the events of that payload; ctx->flow is oriented as the
+     * payload (ctx->flow->dir tells which side sent it). Lets a detector judge the flow as a
+     * whole (plaintext on a conduit that must be TLS) without subscribing to every event
+     * type of every protocol. May be NULL. */
+    void (*on_flow)(void *state, const struct gs_pkt_ctx *ctx, const char *app_proto);
 };
 
 #endif

@@ -8,6 +8,34 @@
 #include <string.h>
 
 const struct gs_signature gs_signatures[] = {
+    /* TLS / IEC 62351-3 profile (detectors/tls_profile.c) */
+    {"tls.version_not_allowed", 2000301,
+     "TLS: negotiated protocol version not allowed by the IEC 62351-3 profile", "protocol-weakness",
+     2, "FR4"},
+    {"tls.suite_not_allowed", 2000302,
+     "TLS: selected cipher suite not allowed by the IEC 62351-3 profile", "protocol-weakness", 2,
+     "FR4"},
+    {"tls.suite_offered_weak", 2000303,
+     "TLS: client offers NULL, EXPORT, RC4 or anonymous cipher suites", "protocol-weakness", 3,
+     "FR4"},
+    {"tls.cert_key_too_small", 2000304,
+     "TLS: certificate public key smaller than the IEC 62351-3 profile minimum", "certificate", 2,
+     "FR1"},
+    {"tls.cert_weak_signature", 2000305,
+     "TLS: certificate signed with a hash the IEC 62351-3 profile does not allow (MD5, SHA-1)",
+     "certificate", 2, "FR1"},
+    {"tls.cert_expired", 2000306, "TLS: certificate expired at packet time", "certificate", 2,
+     "FR1"},
+    {"tls.cert_not_yet_valid", 2000307, "TLS: certificate not yet valid at packet time",
+     "certificate", 2, "FR1"},
+    {"tls.renegotiation_insecure", 2000308, "TLS: secure renegotiation (RFC 5746) not negotiated",
+     "protocol-weakness", 2, "FR3"},
+    {"tls.no_client_auth", 2000309,
+     "TLS: no client certificate where the profile requires mutual authentication",
+     "authentication", 2, "FR1"},
+    /* Conduit policy (detectors/policy.c, raised by the detector that needs the rule) */
+    {"policy.tls_required", 2000501, "Policy: plaintext protocol on a conduit that requires TLS",
+     "policy", 1, "FR4"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 

@@ -18,6 +18,7 @@ struct gs_options {
     const char *iface;
     const char *outputs[GS_CLI_MAX_OUTPUTS];
     size_t n_outputs;
+    const char *policy_file; /* --policy, NULL without */
     bool log_events;
     bool stats;
     bool classify;

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+#include "tls_profile.h"
+
 const struct gs_detector *const gs_detector_table[] = {
+    &gs_tls_profile_detector,
     NULL,
 };

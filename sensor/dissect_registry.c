@@ -9,10 +9,12 @@
 #include "iec104.h"
 #include "rsession.h"
 #include "sv.h"
+#include "tls.h"
 
 const struct gs_dissector *const gs_dissector_table[] = {
     &gs_dnp3_dissector,
     &gs_iec104_dissector,
+    &gs_tls_dissector,
     &gs_goose_dissector,
     &gs_gse_dissector,
     &gs_sv_dissector,

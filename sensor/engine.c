@@ -172,6 +172,17 @@ static void try_probe(struct gs_engine *eng, struct gs_flow *flow, const struct 
         flow->probe_done = true;
 }
 
+/* Tells the detectors, once, which protocol the flow carries. */
+static void announce_flow(struct gs_engine *eng, struct gs_flow *flow, const struct gs_pkt_ctx *ctx)
+{
+    flow->app_announced = true;
+    for (size_t i = 0; i < eng->n_detectors; i++) {
+        struct detector_slot *slot = &eng->detectors[i];
+        if (slot->det->on_flow != NULL)
+            slot->det->on_flow(slot->state, ctx, flow->dissector->name);
+    }
+}
+
 static struct gs_parse_res consume(void *arg, enum gs_dir dir, struct gs_cursor *cur)
 {
     struct gs_engine *eng = arg;
@@ -201,6 +212,8 @@ static struct gs_parse_res consume(void *arg, enum gs_dir dir, struct gs_cursor 
         eng->stats.dissector_errors++;
         return gs_parse_ok(len);
     }
+    if (!flow->app_announced)
+        announce_flow(eng, flow, &ctx);
     return res;
 }
 

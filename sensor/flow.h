@@ -52,6 +52,7 @@ struct gs_flow {
     const struct gs_dissector *dissector;
     void *dissector_state;
     bool dissector_failed;
+    bool app_announced; /* detectors were told the flow's protocol (on_flow) */
     uint16_t probe_packets;
     bool probe_done;
     uint16_t app_index;  /* index of the dissector in the registry, for stats */

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "log.h"
 #include "output_json.h"
+#include "policy.h"
 
 #ifndef GS_VERSION
 #define GS_VERSION "0.0.0"
@@ -199,11 +200,20 @@ int main(int argc, char **argv)
     struct gs_capture **caps = calloc(opts.n_files + 1, sizeof(*caps));
     struct gs_output *out = NULL;
     struct gs_engine *eng = NULL;
+    struct gs_policy *policy = NULL;
     if (caps == NULL) {
         gs_log(GS_LOG_ERROR, "out of memory");
         rc = EXIT_RUNTIME;
         goto done;
     }
+    /* Configuration first: a typo in the policy must not cost a replay. */
+    if (opts.policy_file != NULL && gs_policy_load(&policy, opts.policy_file, errbuf) != 0) {
+        gs_log(GS_LOG_ERROR, "%s", errbuf);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    for (size_t i = 0; i < gs_policy_warning_count(policy); i++)
+        gs_log(GS_LOG_WARN, "%s", gs_policy_warning(policy, i));
     for (size_t i = 0; i < opts.n_files; i++) {
         if (gs_capture_open_file(&caps[i], opts.files[i], errbuf) != 0) {
             gs_log(GS_LOG_ERROR, "%s", errbuf);
@@ -224,8 +234,11 @@ int main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    struct gs_engine_options eopts = {
-        .cfg = &opts.cfg, .log_events = opts.log_events, .classify = opts.classify, .output = out};
+    struct gs_engine_options eopts = {.cfg = &opts.cfg,
+                                      .log_events = opts.log_events,
+                                      .classify = opts.classify,
+                                      .policy = policy,
+                                      .output = out};
     eng = gs_engine_create(&eopts, errbuf);
     if (eng == NULL) {
         gs_log(GS_LOG_ERROR, "%s", errbuf);
@@ -254,6 +267,7 @@ int main(int argc, char **argv)
 done:
     gs_engine_destroy(eng);
     gs_output_destroy(out);
+    gs_policy_free(policy);
     for (size_t i = 0; caps != NULL && i < opts.n_files; i++)
         gs_capture_close(caps[i]);
     free(caps);

@@ -18,6 +18,8 @@ typedef void gs_json_event_fn(json_t *record, const void *body);
 
 /* event_type "dnp3": struct gs_dnp3_event (sensor/output_json_dnp3.c). */
 void gs_json_dnp3(json_t *record, const void *body);
+/* Per-protocol formatters (output_json_<proto>.c). */
+void gs_json_tls(json_t *record, const void *body);
 
 /* Lower-case hex of bytes as a JSON string (public wire bytes only, never key material). */
 json_t *gs_json_hex(const uint8_t *bytes, size_t len);

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <pcap/dlt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
@@ -98,6 +99,9 @@ static struct {
     uint16_t src_port[MAX_SEEN];
     int n;
     int ticks;
+    char flow_proto[MAX_SEEN][16];
+    uint64_t flow_cnt[MAX_SEEN];
+    int n_flows;
 } seen;
 
 static int rec_create(void **state, const struct gs_detect_env *env, char *errbuf)
@@ -133,6 +137,16 @@ static void rec_time(void *state, const struct gs_pkt_ctx *ctx)
     seen.ticks++;
 }
 
+static void rec_flow(void *state, const struct gs_pkt_ctx *ctx, const char *app_proto)
+{
+    (void)state;
+    if (seen.n_flows < MAX_SEEN) {
+        snprintf(seen.flow_proto[seen.n_flows], sizeof(seen.flow_proto[0]), "%s", app_proto);
+        seen.flow_cnt[seen.n_flows] = ctx->pcap_cnt;
+        seen.n_flows++;
+    }
+}
+
 static const struct gs_detector recorder = {
     .name = "recorder",
     .event_mask = GS_EVENT_BIT(GS_EVENT_DNP3),
@@ -140,6 +154,7 @@ static const struct gs_detector recorder = {
     .destroy = rec_destroy,
     .on_event = rec_event,
     .on_time = rec_time,
+    .on_flow = rec_flow,
 };
 
 static const struct gs_detector *const test_detectors[] = {&recorder, NULL};
@@ -352,6 +367,27 @@ START_TEST(test_engine_packet_time_ticks)
 }
 END_TEST
 
+START_TEST(test_engine_on_flow_once_per_accepted_flow)
+{
+    struct fixture f;
+    setup(&f);
+    /* Accepted by port: announced at the first payload, not at the SYN, and only once. */
+    tcp(&f, true, 40000, 7777, 0, GS_TCPF_SYN, "");
+    tcp(&f, true, 40000, 7777, 1, GS_TCPF_ACK, "one\n");
+    tcp(&f, true, 40000, 7777, 5, GS_TCPF_ACK, "two\n");
+    /* Refused by its dissector on the first payload: never announced. */
+    tcp(&f, true, 40001, 7777, 1, GS_TCPF_ACK, "BAD\n");
+    /* Claimed by the probe on an odd port. */
+    tcp(&f, true, 40002, 20002, 1, GS_TCPF_ACK, "HELLO\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n_flows, 2);
+    ck_assert_str_eq(seen.flow_proto[0], "lines");
+    ck_assert_uint_eq(seen.flow_cnt[0], 2);
+    ck_assert_uint_eq(seen.flow_cnt[1], 5);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
 static Suite *suite_engine(void)
 {
     Suite *s = suite_create("engine");
@@ -364,6 +400,7 @@ static Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_dissector_error_detaches);
     tcase_add_test(tc, test_engine_flow_limit_bounds_memory);
     tcase_add_test(tc, test_engine_packet_time_ticks);
+    tcase_add_test(tc, test_engine_on_flow_once_per_accepted_flow);
     suite_add_tcase(s, tc);
     return s;
 }
