@@ -4,7 +4,10 @@
  */
 #include "dissect_registry.h"
 
+#include "mms.h"
+
 const struct gs_dissector *const gs_dissector_table[] = {
+    &gs_mms_dissector,
     NULL,
 };
 

@@ -29,6 +29,7 @@ static void format_anomaly(json_t *record, const void *body);
 
 static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
     [GS_EVENT_ANOMALY] = format_anomaly,
+    [GS_EVENT_MMS] = gs_json_mms,
 };
 
 struct gs_output *gs_output_create(const char *const *specs, size_t n, bool offline,

@@ -26,4 +26,7 @@ json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len);
 /* The textual form of an IPv4 or IPv6 address. */
 json_t *gs_json_ip(const struct gs_ip *ip);
 
+/* Per-protocol event formatters (output_json_<proto>.c). */
+void gs_json_mms(json_t *record, const void *body);
+
 #endif
