@@ -52,9 +52,10 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("iec104.max_objects", iec104_max_objects, 127, 1, 127,
         "information objects decoded per IEC 104 ASDU"),
     KEY("mms.max_pdu_bytes", mms_max_pdu_bytes, 65536, 1024, 16777216,
-        "bytes of one COTP-reassembled MMS PDU"),
+        "bytes of one COTP-reassembled MMS PDU (per direction; longer ones are decoded as a "
+        "prefix)"),
     KEY("mms.max_objects", mms_max_objects, 256, 1, 65536,
-        "object names and values reported per MMS PDU"),
+        "object names, data values, access results and file names kept per MMS PDU"),
     KEY("goose.max_entries", goose_max_entries, 1024, 1, 65536,
         "allData entries decoded per GOOSE PDU"),
     KEY("sv.max_asdus", sv_max_asdus, 64, 1, 255, "ASDUs decoded per Sampled Values PDU"),

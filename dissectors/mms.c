@@ -38,8 +38,10 @@
 #define COTP_DR_LI   6
 #define COTP_ER_LI   4
 
-/* Flows that never produce a valid TPKT header or an MMS TSDU are not MMS. */
-#define MMS_MAX_UNSYNCED     8192
+/* Flows that never produce a valid TPKT header or an MMS TSDU are not MMS. A capture that
+ * starts inside a TPKT may have to skip up to 64 KiB before the next header, so four TPKTs'
+ * worth of bytes without one is the point where a port-102 flow is given up. */
+#define MMS_MAX_UNSYNCED     (4 * 65536)
 #define MMS_MAX_UNRECOGNISED 4
 
 static const char *const mms_event_names[] = {
