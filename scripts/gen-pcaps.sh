@@ -6,3 +6,4 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$(nproc)" >/dev/null
 gen=build/dev/pcaps
 "$gen/gen_demo" pcaps/demo.pcap
+"$gen/gen_mms" pcaps/mms_station.pcap

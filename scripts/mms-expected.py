@@ -3,7 +3,7 @@
 
 For every capture of ../shared/pcaps/MANIFEST.tsv in which tshark saw TPKT (so the ISO stack on
 TCP 102, MMS or not: the S7comm and "Hello World" COTP captures are kept as negative cases),
-tshark 4.0 is run with its default TCP and COTP reassembly and its PDML is read. Each MMS PDU
+and for the project's own pcaps/mms_station.pcap (named "project:pcaps/..."), tshark 4.0 is run with its default TCP and COTP reassembly and its PDML is read. Each MMS PDU
 becomes one line:
 
     frame <TAB> pdu <TAB> service <TAB> how
@@ -60,6 +60,9 @@ SERVICE_FIELDS = (
 # preference supplies the mapping by hand: id 3 = MMS (1.0.9506.2.1), the id libiec61850 and
 # every IEC 61850 stack seen here propose. gridsensor needs no such hint (it recognises MMS by
 # its BER); the second run shows which of its PDUs tshark confirms once told.
+# The project's own MMS captures (pcaps/gen/gen_mms.c), listed as "project:<path>".
+PROJECT_CAPTURES = ("pcaps/mms_station.pcap",)
+
 CONTEXT_OPTION = ("-o", 'uat:pres_context_list:"3","1.0.9506.2.1"')
 
 WIRESHARK_SPELLING = {
@@ -119,6 +122,12 @@ def main():
                 continue
             rows.append((cols[0], int(cols[6])))
     rows.sort()
+    for path in PROJECT_CAPTURES:
+        full = os.path.join(ROOT, path)
+        frames = subprocess.run(["tshark", "-n", "-r", full, "-T", "fields", "-e", "frame.number"],
+                                check=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL).stdout.decode().split()
+        rows.append(("project:" + path, len(frames)))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     total = told_total = 0
     with open(OUT, "w", encoding="utf-8") as out:
@@ -128,8 +137,12 @@ def main():
         out.write("# context 3 is MMS (the capture began mid-association)\n")
         for path, frames in rows:
             out.write("capture\t%s\t%d\n" % (path, frames))
-            plain = list(mms_pdus(os.path.join(shared, path)))
-            told = list(mms_pdus(os.path.join(shared, path), CONTEXT_OPTION))
+            if path.startswith("project:"):
+                full = os.path.join(ROOT, path[len("project:"):])
+            else:
+                full = os.path.join(shared, path)
+            plain = list(mms_pdus(full))
+            told = list(mms_pdus(full, CONTEXT_OPTION))
             extra = Counter(told) - Counter(plain)
             for frame, pdu, service in plain:
                 out.write("%d\t%s\t%s\t-\n" % (frame, pdu, service))

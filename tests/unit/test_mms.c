@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "berw.h"
 #include "guard_buf.h"
 #include "mms.h"
 #include "output_json.h"
@@ -83,55 +84,14 @@ static void put_buf(struct buf *o, const struct buf *in)
     put_bytes(o, in->b, in->n);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/*
- * Writes BER from a compact notation that computes the lengths: hex octets ("02 01 05"),
- * TAG{...} for a TLV holding what the braces hold ("A0{02 01 05}", "BF48{...}"), and
- * TAG'text' for a TLV holding the text ("1A'LD0'").
- */
+/* Appends BER written in the notation of pcaps/gen/berw.h ("A0{02 01 05}", "1A'LD0'"). */
 static void put_asn(struct buf *o, const char *spec)
 {
-    size_t stack[48];
-    int depth = 0;
-    const char *p = spec;
-    while (*p != '\0') {
-        if (*p == ' ' || *p == '\n') {
-            p++;
-        } else if (*p == '}') {
-            ck_assert_int_gt(depth, 0);
-            close_tlv(o, stack[--depth]);
-            p++;
-        } else if (*p == '{') {
-            ck_assert_int_lt(depth, 48);
-            o->b[o->n] = 0;
-            stack[depth++] = o->n++;
-            p++;
-        } else if (*p == '\'') {
-            const char *end = strchr(p + 1, '\'');
-            ck_assert_ptr_nonnull(end);
-            uint8_t len = (uint8_t)(end - p - 1);
-            put_bytes(o, &len, 1);
-            put_bytes(o, p + 1, len);
-            p = end + 1;
-        } else {
-            int hi = hex_digit(p[0]), lo = hex_digit(p[1]);
-            ck_assert_msg(hi >= 0 && lo >= 0, "bad notation at '%s'", p);
-            uint8_t b = (uint8_t)(hi << 4 | lo);
-            put_bytes(o, &b, 1);
-            p += 2;
-        }
-    }
-    ck_assert_int_eq(depth, 0);
+    struct gs_berw w;
+    gs_berw_init(&w, o->b + o->n, BUF_MAX - o->n);
+    gs_berw(&w, spec);
+    ck_assert_int_eq(w.depth, 0);
+    o->n += w.n;
 }
 
 /* TPKT + COTP class 0 DT around a TSDU (or one segment of it). */

@@ -11,6 +11,10 @@
  * lists, with the reason for each, the PDUs tshark does not decode at all (MMS straight on
  * COTP that its heuristic refuses; an AC SPDU it finds malformed). Every other PDU must match
  * exactly, both ways. The S7comm and plain-COTP captures must yield no MMS PDU.
+ *
+ * The project's own pcaps/mms_station.pcap (pcaps/gen/gen_mms.c: three IEDs interleaved,
+ * COTP segmentation, file services, controls, a mid-association flow) is compared the same
+ * way, and is never skipped.
  */
 #include <check.h>
 #include <jansson.h>
@@ -145,11 +149,29 @@ static void free_expected(struct expected *e)
         free(e->caps[i].wants);
 }
 
+#define PROJECT_PREFIX "project:"
+
+/* The file of a capture named in expected.tsv: "project:pcaps/..." lives in the source tree,
+ * the rest in ../shared/pcaps. NULL when the shared captures are absent. */
+static char *capture_file(const char *capture, char *out, size_t cap)
+{
+    size_t plen = strlen(PROJECT_PREFIX);
+    if (strncmp(capture, PROJECT_PREFIX, plen) == 0) {
+        snprintf(out, cap, "%s/%s", gs_test_source_dir(), capture + plen);
+        return out;
+    }
+    const char *dir = gs_test_shared_pcaps();
+    if (dir == NULL)
+        return NULL;
+    snprintf(out, cap, "%s/%s", dir, capture);
+    return out;
+}
+
 /* Runs gridsensor --log-events over one capture; returns its records, one JSON per line. */
-static char *run_capture(const char *dir, const char *capture)
+static char *run_capture(const char *capture)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, capture);
+    ck_assert_ptr_nonnull(capture_file(capture, path, sizeof(path)));
     char *argv[] = {(char *)gs_test_gridsensor(), "--log-events", "-r", path, NULL};
     char *out, *err;
     int rc = gs_test_run(argv, &out, &err);
@@ -215,39 +237,43 @@ static void compare_capture(struct capture *c, char *out, struct tally *t)
 
 START_TEST(test_mms_regress_pdus_match_tshark)
 {
-    const char *dir = gs_test_shared_pcaps();
-    if (dir == NULL) {
-        fprintf(stderr, "SKIP: ../shared/pcaps is absent; MMS regression against tshark not run\n");
-        return;
-    }
+    bool shared = gs_test_shared_pcaps() != NULL;
+    if (!shared)
+        fprintf(stderr, "SKIP: ../shared/pcaps is absent; only the project's MMS captures are "
+                        "compared with tshark\n");
     static struct expected e;
     load_expected(&e);
     ck_assert_uint_ge(e.n, 50);
     struct tally t = {0};
+    size_t run = 0;
     for (size_t i = 0; i < e.n; i++) {
-        char *out = run_capture(dir, e.caps[i].path);
+        char path[4096];
+        if (capture_file(e.caps[i].path, path, sizeof(path)) == NULL)
+            continue;
+        char *out = run_capture(e.caps[i].path);
         compare_capture(&e.caps[i], out, &t);
         free(out);
+        run++;
     }
     printf("mms: %zu captures, %zu PDUs: %zu as tshark, %zu as tshark told the presentation "
            "context (found by probing), %zu beyond tshark\n",
-           e.n, t.pdus, t.tshark, t.told, t.beyond);
-    ck_assert_uint_gt(t.tshark, 2400);
-    ck_assert_uint_gt(t.told, 50);
+           run, t.pdus, t.tshark, t.told, t.beyond);
+    ck_assert_uint_gt(t.tshark, shared ? 2500 : 50);
+    ck_assert_uint_gt(t.told, shared ? 80 : 20);
     free_expected(&e);
 }
 END_TEST
 
 /* ---- spot checks of what the events say, beyond type and service -------------------------- */
 
-/* The `index`-th mms record with a PDU at `frame` of a shared capture, as JSON (caller frees);
- * NULL when the shared captures are absent. */
+/* The `index`-th mms record at `frame` of a capture (as expected.tsv names it), as JSON
+ * (caller frees); NULL when the shared captures are absent. */
 static json_t *mms_at(const char *capture, long frame, int index)
 {
-    const char *dir = gs_test_shared_pcaps();
-    if (dir == NULL)
+    char path[4096];
+    if (capture_file(capture, path, sizeof(path)) == NULL)
         return NULL;
-    char *out = run_capture(dir, capture);
+    char *out = run_capture(capture);
     json_t *found = NULL;
     for (char *line = strtok(out, "\n"); line != NULL && found == NULL; line = strtok(NULL, "\n")) {
         json_t *rec = json_loads(line, 0, NULL);
@@ -345,6 +371,49 @@ START_TEST(test_mms_regress_report_and_acse)
 }
 END_TEST
 
+#define STATION "project:pcaps/mms_station.pcap"
+
+/* The generated station bus: a password association, the SBOw/Oper/CommandTermination
+ * sequence, a refused Oper with LastApplError, file services and the 70000-octet read. */
+START_TEST(test_mms_regress_station)
+{
+    json_t *m = mms_at(STATION, 17, 0);
+    json_t *acse = json_object_get(m, "acse");
+    ck_assert_str_eq(str_at(acse, "auth_mechanism"), "2.2.3.1");
+    ck_assert_str_eq(str_at(acse, "auth_value_form"), "charstring");
+    json_decref(m);
+    static const struct {
+        long frame;
+        int index;
+        const char *action;
+        const char *object;
+    } controls[] = {
+        {225, 0, "select", "IED1CTRL/CSWI1$CO$Pos$SBOw"},
+        {231, 0, "operate", "IED1CTRL/CSWI1$CO$Pos$Oper"},
+        {241, 0, "command-termination", "IED1CTRL/CSWI1$CO$Pos$Oper"},
+        {247, 0, "select", "IED1CTRL/XCBR1$CO$Pos$SBO"},
+        {257, 0, "operate", "IED1CTRL/XCBR1$CO$Pos$Oper"},
+        {271, 0, "cancel", "IED1CTRL/XCBR1$CO$Pos$Cancel"},
+    };
+    for (size_t i = 0; i < sizeof(controls) / sizeof(controls[0]); i++) {
+        m = mms_at(STATION, controls[i].frame, controls[i].index);
+        json_t *ctl = json_object_get(m, "control");
+        ck_assert_str_eq(str_at(ctl, "action"), controls[i].action);
+        ck_assert_str_eq(str_at(ctl, "object"), controls[i].object);
+        json_decref(m);
+    }
+    m = mms_at(STATION, 259, 0);
+    json_t *lae = json_object_get(m, "last_appl_error");
+    ck_assert_str_eq(str_at(lae, "object"), "IED1CTRL/XCBR1$CO$Pos$Oper");
+    ck_assert_int_eq(json_integer_value(json_object_get(lae, "add_cause")), 10);
+    json_decref(m);
+    m = mms_at(STATION, 171, 0);
+    ck_assert_str_eq(str_at(m, "service"), "fileRead");
+    ck_assert(json_is_true(json_object_get(m, "capped")));
+    json_decref(m);
+}
+END_TEST
+
 static Suite *suite_mms_regress(void)
 {
     Suite *s = suite_create("mms_regress");
@@ -354,6 +423,7 @@ static Suite *suite_mms_regress(void)
     tcase_add_test(tc, test_mms_regress_operate);
     tcase_add_test(tc, test_mms_regress_files);
     tcase_add_test(tc, test_mms_regress_report_and_acse);
+    tcase_add_test(tc, test_mms_regress_station);
     suite_add_tcase(s, tc);
     return s;
 }
