@@ -166,7 +166,8 @@ size_t gs_build_tcp(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, ui
     put16be(out + 14, 65535);
     put16be(out + 16, 0);
     put16be(out + 18, 0);
-    memcpy(out + 20, payload, len);
+    if (len > 0) /* ACKs and FINs pass no payload */
+        memcpy(out + 20, payload, len);
     put16be(out + 16, fold(sum16(out, 20 + len, pseudo_sum(src, dst, 6, 20 + len))));
     return 20 + len;
 }
