@@ -62,9 +62,10 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("iec104.max_sa_bytes", iec104_max_sa_bytes, 2048, 0, 65536,
         "bytes of one IEC 62351-5 message reassembled from several IEC 104 ASDUs"),
     KEY("mms.max_pdu_bytes", mms_max_pdu_bytes, 65536, 1024, 16777216,
-        "bytes of one COTP-reassembled MMS PDU"),
+        "bytes of one COTP-reassembled MMS PDU (per direction; longer ones are decoded as a "
+        "prefix)"),
     KEY("mms.max_objects", mms_max_objects, 256, 1, 65536,
-        "object names and values reported per MMS PDU"),
+        "object names, data values, access results and file names kept per MMS PDU"),
     KEY("goose.max_entries", goose_max_entries, 1024, 1, 65536,
         "allData values (entries and their nested members) decoded per GOOSE PDU"),
     KEY("sv.max_asdus", sv_max_asdus, 64, 1, 255, "ASDUs decoded per Sampled Values PDU"),

@@ -7,6 +7,7 @@
 #include "dnp3.h"
 #include "goose.h"
 #include "iec104.h"
+#include "mms.h"
 #include "rsession.h"
 #include "sv.h"
 #include "tls.h"
@@ -14,6 +15,7 @@
 const struct gs_dissector *const gs_dissector_table[] = {
     &gs_dnp3_dissector,
     &gs_iec104_dissector,
+    &gs_mms_dissector,
     &gs_tls_dissector,
     &gs_goose_dissector,
     &gs_gse_dissector,

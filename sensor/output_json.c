@@ -34,6 +34,7 @@ static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
     [GS_EVENT_SV] = gs_json_sv,
     [GS_EVENT_IEC104] = gs_json_iec104,
     [GS_EVENT_TLS] = gs_json_tls,
+    [GS_EVENT_MMS] = gs_json_mms,
 };
 
 struct gs_output *gs_output_create(const char *const *specs, size_t n, bool offline,

@@ -45,5 +45,7 @@ json_t *gs_json_sec_info(const struct gs_sec_info *sec);
 json_t *gs_json_rsession(const struct gs_rsession *s);
 /* record["iec104"] from a struct gs_iec104_event (output_json_iec104.c). */
 void gs_json_iec104(json_t *record, const void *body);
+/* Per-protocol event formatters (output_json_<proto>.c). */
+void gs_json_mms(json_t *record, const void *body);
 
 #endif
