@@ -51,21 +51,21 @@ struct ied {
 /* allData: a breaker position (Dbpos), its quality and time, a trip flag, a current magnitude. */
 static size_t all_data(uint8_t *out, size_t cap, const struct ied *d)
 {
-    struct gs_berw w;
-    gs_berw_init(&w, out, cap);
+    struct gs_tlvw w;
+    gs_tlvw_init(&w, out, cap);
     uint8_t dbpos[2] = {0x06, d->pos_on ? 0x80 : 0x40}; /* 2 bits: 10 on, 01 off */
-    gs_berw_tlv(&w, 0x84, dbpos, 2);
+    gs_tlvw_tlv(&w, 0x84, dbpos, 2);
     uint8_t q[3] = {0x03, 0x00, 0x00}; /* 13-bit quality, good */
-    gs_berw_tlv(&w, 0x84, q, 3);
-    gs_berw_utc(&w, 0x91, d->t_secs, d->t_frac, 0x0A);
-    gs_berw_bool(&w, 0x83, !d->pos_on);
+    gs_tlvw_tlv(&w, 0x84, q, 3);
+    gs_tlvw_utc(&w, 0x91, d->t_secs, d->t_frac, 0x0A);
+    gs_tlvw_bool(&w, 0x83, !d->pos_on);
     uint8_t st[64];
-    struct gs_berw s;
-    gs_berw_init(&s, st, sizeof(st));
-    gs_berw_float32(&s, 0x87, d->pos_on ? 0x44FA0000u : 0x00000000u); /* 2000.0 A or 0 */
-    gs_berw_int(&s, 0x85, d->pos_on ? 1 : -1);
-    gs_berw_uint(&s, 0x86, d->st_num);
-    gs_berw_tlv(&w, 0xA2, st, s.n);
+    struct gs_tlvw s;
+    gs_tlvw_init(&s, st, sizeof(st));
+    gs_tlvw_float32(&s, 0x87, d->pos_on ? 0x44FA0000u : 0x00000000u); /* 2000.0 A or 0 */
+    gs_tlvw_int(&s, 0x85, d->pos_on ? 1 : -1);
+    gs_tlvw_uint(&s, 0x86, d->st_num);
+    gs_tlvw_tlv(&w, 0xA2, st, s.n);
     return w.n;
 }
 
@@ -274,22 +274,22 @@ static size_t ext_tagged(uint8_t *out, uint32_t tock, int16_t ttnk, const uint8_
                          size_t iv_len, uint32_t key_id, const uint8_t *mac, size_t mac_len)
 {
     uint8_t inner[128];
-    struct gs_berw a;
-    gs_berw_init(&a, inner, sizeof(inner));
-    gs_berw_uint(&a, 0x80, 1);
-    gs_berw_uint_fixed(&a, 0x81, tock, 4);
-    gs_berw_uint_fixed(&a, 0x82, (uint16_t)ttnk, 2);
+    struct gs_tlvw a;
+    gs_tlvw_init(&a, inner, sizeof(inner));
+    gs_tlvw_uint(&a, 0x80, 1);
+    gs_tlvw_uint_fixed(&a, 0x81, tock, 4);
+    gs_tlvw_uint_fixed(&a, 0x82, (uint16_t)ttnk, 2);
     if (iv_len > 0)
-        gs_berw_tlv(&a, 0x83, iv, iv_len);
-    gs_berw_uint_fixed(&a, 0x84, key_id, 4);
-    gs_berw_tlv(&a, 0x85, mac, mac_len);
+        gs_tlvw_tlv(&a, 0x83, iv, iv_len);
+    gs_tlvw_uint_fixed(&a, 0x84, key_id, 4);
+    gs_tlvw_tlv(&a, 0x85, mac, mac_len);
     uint8_t mid[160];
-    struct gs_berw b;
-    gs_berw_init(&b, mid, sizeof(mid));
-    gs_berw_tlv(&b, 0xA4, inner, a.n);
-    struct gs_berw w;
-    gs_berw_init(&w, out, 200);
-    gs_berw_tlv(&w, 0x30, mid, b.n);
+    struct gs_tlvw b;
+    gs_tlvw_init(&b, mid, sizeof(mid));
+    gs_tlvw_tlv(&b, 0xA4, inner, a.n);
+    struct gs_tlvw w;
+    gs_tlvw_init(&w, out, 200);
+    gs_tlvw_tlv(&w, 0x30, mid, b.n);
     return w.n;
 }
 
@@ -298,21 +298,21 @@ static size_t ext_packed(uint8_t *out, uint32_t tock, int16_t ttnk, const uint8_
                          size_t iv_len, uint32_t key_id, const uint8_t *mac, size_t mac_len)
 {
     uint8_t v[128];
-    struct gs_berw a;
-    gs_berw_init(&a, v, sizeof(v));
-    gs_berw_u8(&a, 1);
-    gs_berw_be32(&a, tock);
-    gs_berw_be16(&a, (uint16_t)ttnk);
-    gs_berw_raw(&a, iv, iv_len);
-    gs_berw_be32(&a, key_id);
-    gs_berw_raw(&a, mac, mac_len);
+    struct gs_tlvw a;
+    gs_tlvw_init(&a, v, sizeof(v));
+    gs_tlvw_u8(&a, 1);
+    gs_tlvw_be32(&a, tock);
+    gs_tlvw_be16(&a, (uint16_t)ttnk);
+    gs_tlvw_raw(&a, iv, iv_len);
+    gs_tlvw_be32(&a, key_id);
+    gs_tlvw_raw(&a, mac, mac_len);
     uint8_t mid[160];
-    struct gs_berw b;
-    gs_berw_init(&b, mid, sizeof(mid));
-    gs_berw_tlv(&b, 0x85, v, a.n);
-    struct gs_berw w;
-    gs_berw_init(&w, out, 200);
-    gs_berw_tlv(&w, 0x30, mid, b.n);
+    struct gs_tlvw b;
+    gs_tlvw_init(&b, mid, sizeof(mid));
+    gs_tlvw_tlv(&b, 0x85, v, a.n);
+    struct gs_tlvw w;
+    gs_tlvw_init(&w, out, 200);
+    gs_tlvw_tlv(&w, 0x30, mid, b.n);
     return w.n;
 }
 
@@ -351,12 +351,12 @@ static void signed_2007_frame(struct gs_pcapw *w, uint64_t ts, const struct gs_l
     uint8_t sig[128], body[160], ext[200], pdu[BUF];
     for (size_t i = 0; i < sizeof(sig); i++)
         sig[i] = (uint8_t)(seed + i * 7);
-    struct gs_berw b;
-    gs_berw_init(&b, body, sizeof(body));
-    gs_berw_tlv(&b, 0x83, sig, sizeof(sig));
-    struct gs_berw e;
-    gs_berw_init(&e, ext, sizeof(ext));
-    gs_berw_tlv(&e, 0xA0, body, b.n);
+    struct gs_tlvw b;
+    gs_tlvw_init(&b, body, sizeof(body));
+    gs_tlvw_tlv(&b, 0x83, sig, sizeof(sig));
+    struct gs_tlvw e;
+    gs_tlvw_init(&e, ext, sizeof(ext));
+    gs_tlvw_tlv(&e, 0xA0, body, b.n);
     uint16_t length = (uint16_t)(8 + apdu_len);
     uint16_t r1 = (uint16_t)e.n;
     uint8_t hdr[8] = {

@@ -41,12 +41,12 @@ static const struct gs_l2_addr l2 = {.src = {0x00, 0x30, 0xa7, 0x00, 0x05, 0x0b}
 static size_t goose_apdu(uint8_t *out, const char *gocb, uint32_t st, uint32_t sq, bool pos)
 {
     uint8_t data[64];
-    struct gs_berw d;
-    gs_berw_init(&d, data, sizeof(data));
+    struct gs_tlvw d;
+    gs_tlvw_init(&d, data, sizeof(data));
     uint8_t dbpos[2] = {0x06, pos ? 0x80 : 0x40};
-    gs_berw_tlv(&d, 0x84, dbpos, 2);
-    gs_berw_bool(&d, 0x83, pos);
-    gs_berw_uint(&d, 0x86, st);
+    gs_tlvw_tlv(&d, 0x84, dbpos, 2);
+    gs_tlvw_bool(&d, 0x83, pos);
+    gs_tlvw_uint(&d, 0x86, st);
     struct gs_goose_spec s = {.gocb_ref = gocb,
                               .ttl_ms = 1000,
                               .dat_set = "RIED1/LLN0$dsRemote",
@@ -251,18 +251,18 @@ int main(int argc, char **argv)
         size_t a = goose_apdu(apdu, "TUNIED/LLN0$GO$gcbTunnel", 2, 1, true);
         uint8_t frame[BUF];
         size_t f = gs_l2pdu(frame, BUF, 0x0104, 0, 0, apdu, a);
-        struct gs_berw e;
-        gs_berw_init(&e, payload, BUF);
-        gs_berw_u8(&e, 0x83);
-        gs_berw_u8(&e, 0);
-        gs_berw_be16(&e, 0x0104);
+        struct gs_tlvw e;
+        gs_tlvw_init(&e, payload, BUF);
+        gs_tlvw_u8(&e, 0x83);
+        gs_tlvw_u8(&e, 0);
+        gs_tlvw_be16(&e, 0x0104);
         static const uint8_t dst[6] = {0x01, 0x0c, 0xcd, 0x01, 0x01, 0x04};
-        gs_berw_raw(&e, dst, 6);
-        gs_berw_be16(&e, 0x8100);
-        gs_berw_be16(&e, 0x8000); /* priority 4, VID 0 */
-        gs_berw_be16(&e, (uint16_t)f);
-        gs_berw_be16(&e, 0x88B8);
-        gs_berw_raw(&e, frame, f);
+        gs_tlvw_raw(&e, dst, 6);
+        gs_tlvw_be16(&e, 0x8100);
+        gs_tlvw_be16(&e, 0x8000); /* priority 4, VID 0 */
+        gs_tlvw_be16(&e, (uint16_t)f);
+        gs_tlvw_be16(&e, 0x88B8);
+        gs_tlvw_raw(&e, frame, f);
         struct gs_rsession_spec s = {.si = 0xA0,
                                      .version = 1,
                                      .spdu_num = spdu_num++,

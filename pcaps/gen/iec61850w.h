@@ -13,32 +13,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growing byte string in a caller buffer. */
-struct gs_berw {
+/* A growing byte string in a caller buffer (TLVs with minimal lengths; berw.h is the notation
+ * writer the MMS generator uses). */
+struct gs_tlvw {
     uint8_t *buf;
     size_t cap;
     size_t n;
 };
 
-void gs_berw_init(struct gs_berw *w, uint8_t *buf, size_t cap);
-void gs_berw_raw(struct gs_berw *w, const void *data, size_t len);
-void gs_berw_u8(struct gs_berw *w, uint8_t v);
-void gs_berw_be16(struct gs_berw *w, uint16_t v);
-void gs_berw_be32(struct gs_berw *w, uint32_t v);
+void gs_tlvw_init(struct gs_tlvw *w, uint8_t *buf, size_t cap);
+void gs_tlvw_raw(struct gs_tlvw *w, const void *data, size_t len);
+void gs_tlvw_u8(struct gs_tlvw *w, uint8_t v);
+void gs_tlvw_be16(struct gs_tlvw *w, uint16_t v);
+void gs_tlvw_be32(struct gs_tlvw *w, uint32_t v);
 /* tag | minimal length | data (tag is one identifier octet). */
-void gs_berw_tlv(struct gs_berw *w, uint8_t tag, const void *data, size_t len);
+void gs_tlvw_tlv(struct gs_tlvw *w, uint8_t tag, const void *data, size_t len);
 /* An unsigned value in the fewest octets, with a leading 00 when the top bit is set. */
-void gs_berw_uint(struct gs_berw *w, uint8_t tag, uint64_t v);
+void gs_tlvw_uint(struct gs_tlvw *w, uint8_t tag, uint64_t v);
 /* An unsigned value in exactly `size` octets (as SV publishers write smpCnt and confRev). */
-void gs_berw_uint_fixed(struct gs_berw *w, uint8_t tag, uint64_t v, size_t size);
+void gs_tlvw_uint_fixed(struct gs_tlvw *w, uint8_t tag, uint64_t v, size_t size);
 /* A two's-complement INTEGER in the fewest octets. */
-void gs_berw_int(struct gs_berw *w, uint8_t tag, int64_t v);
-void gs_berw_str(struct gs_berw *w, uint8_t tag, const char *s);
-void gs_berw_bool(struct gs_berw *w, uint8_t tag, bool v);
+void gs_tlvw_int(struct gs_tlvw *w, uint8_t tag, int64_t v);
+void gs_tlvw_str(struct gs_tlvw *w, uint8_t tag, const char *s);
+void gs_tlvw_bool(struct gs_tlvw *w, uint8_t tag, bool v);
 /* UtcTime: seconds, 24-bit fraction, quality. */
-void gs_berw_utc(struct gs_berw *w, uint8_t tag, uint32_t secs, uint32_t frac, uint8_t quality);
+void gs_tlvw_utc(struct gs_tlvw *w, uint8_t tag, uint32_t secs, uint32_t frac, uint8_t quality);
 /* IEEE-754 single as MMS floating-point (08 + 4 octets). */
-void gs_berw_float32(struct gs_berw *w, uint8_t tag, uint32_t bits);
+void gs_tlvw_float32(struct gs_tlvw *w, uint8_t tag, uint32_t bits);
 
 /* IECGoosePdu fields (an optional goID when go_id is NULL). */
 struct gs_goose_spec {
