@@ -166,6 +166,7 @@ static void try_probe(struct gs_engine *eng, struct gs_flow *flow, const struct 
     int index = gs_dissector_by_probe(eng->dissectors, transport, cur, dir);
     if (index >= 0) {
         bind_dissector(eng, flow, index);
+        flow->port_binding_checked = true;
         return;
     }
     if (++flow->probe_packets >= eng->cfg->detect_max_probe_packets)
@@ -183,11 +184,40 @@ static void announce_flow(struct gs_engine *eng, struct gs_flow *flow, const str
     }
 }
 
+/*
+ * A flow bound by its port is checked once against the probes on its first payload: TLS on
+ * DNP3's 20000 or IEC 104's 2404, or DNP3 on MMS's 102, belongs to the dissector whose probe
+ * recognises it, not to the port's owner. The port's owner keeps the flow unless its own probe
+ * rejects the bytes and another probe accepts them (a capture starting mid-stream is
+ * recognised by no probe, and stays with the port's owner).
+ */
+static void confirm_port_binding(struct gs_engine *eng, struct gs_flow *flow,
+                                 const struct gs_cursor *cur, enum gs_dir dir)
+{
+    flow->port_binding_checked = true;
+    const struct gs_dissector *owner = flow->dissector;
+    if (owner->probe == NULL || owner->probe(cur, dir) >= GS_PROBE_MATCH)
+        return;
+    unsigned transport =
+        flow->key.ip_proto == 6 ? (unsigned)GS_TRANSPORT_TCP : (unsigned)GS_TRANSPORT_UDP;
+    int index = gs_dissector_by_probe(eng->dissectors, transport, cur, dir);
+    if (index < 0 || eng->dissectors[index] == owner)
+        return;
+    eng->apps[flow->app_index].flows--;
+    free(flow->dissector_state);
+    flow->dissector_state = NULL;
+    flow->dissector = NULL;
+    bind_dissector(eng, flow, index);
+}
+
 static struct gs_parse_res consume(void *arg, enum gs_dir dir, struct gs_cursor *cur)
 {
     struct gs_engine *eng = arg;
     struct gs_flow *flow = eng->cur_flow;
     size_t len = cur->cap_len;
+    if (flow->dissector != NULL && !flow->port_binding_checked && !flow->dissector_failed &&
+        len != 0)
+        confirm_port_binding(eng, flow, cur, dir);
     if (flow->dissector == NULL && !flow->dissector_failed && !flow->probe_done && len != 0)
         try_probe(eng, flow, cur, dir);
     if (flow->dissector == NULL || flow->dissector_failed)

@@ -55,9 +55,10 @@ struct gs_flow {
     bool app_announced; /* detectors were told the flow's protocol (on_flow) */
     uint16_t probe_packets;
     bool probe_done;
-    uint16_t app_index;  /* index of the dissector in the registry, for stats */
-    void *classify;      /* nDPI state while unclassified, owned by the engine */
-    uint16_t classified; /* nDPI protocol id + 1, 0 while unknown */
+    bool port_binding_checked; /* the first payload was offered to the probes */
+    uint16_t app_index;        /* index of the dissector in the registry, for stats */
+    void *classify;            /* nDPI state while unclassified, owned by the engine */
+    uint16_t classified;       /* nDPI protocol id + 1, 0 while unknown */
 
     /* Table links (indices; UINT32_MAX is none). */
     uint32_t hash_next;

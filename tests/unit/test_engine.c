@@ -87,7 +87,37 @@ static const struct gs_dissector lines_dissector = {
     .event_names = lines_events,
 };
 
-static const struct gs_dissector *const test_dissectors[] = {&lines_dissector, NULL};
+/* A second stand-in with no port of its own, recognised by "ALT!": as TLS on a DNP3 port. */
+static unsigned alt_probe(const struct gs_cursor *cur, enum gs_dir dir)
+{
+    (void)dir;
+    struct gs_cursor c = *cur;
+    uint8_t magic[4];
+    gs_cur_copy(&c, magic, 4);
+    return gs_cur_ok(&c) && memcmp(magic, "ALT!", 4) == 0 ? GS_PROBE_SURE : GS_PROBE_NO;
+}
+
+static int alt_payloads;
+
+static struct gs_parse_res alt_parse(void *state, const struct gs_pkt_ctx *ctx,
+                                     struct gs_cursor *cur, enum gs_dir dir)
+{
+    (void)state;
+    (void)ctx;
+    (void)dir;
+    alt_payloads++;
+    return gs_parse_ok(gs_cur_remaining(cur));
+}
+
+static const struct gs_dissector alt_dissector = {
+    .name = "alt",
+    .transport = GS_TRANSPORT_TCP,
+    .probe = alt_probe,
+    .parse = alt_parse,
+};
+
+static const struct gs_dissector *const test_dissectors[] = {&lines_dissector, &alt_dissector,
+                                                             NULL};
 
 /* ---- stand-in detector: records what it sees ----------------------------------------------- */
 
@@ -246,6 +276,24 @@ START_TEST(test_engine_port_binding_and_pcap_cnt)
 }
 END_TEST
 
+/* A flow on a dissector's port whose first bytes another probe recognises goes to that one;
+ * bytes no probe recognises (a mid-stream start) stay with the port's owner. */
+START_TEST(test_engine_port_owner_yields_to_probe)
+{
+    struct fixture f;
+    setup(&f);
+    alt_payloads = 0;
+    tcp(&f, true, 40001, 7777, 1, GS_TCPF_ACK, "ALT! handshake\n");
+    tcp(&f, true, 40001, 7777, 16, GS_TCPF_ACK, "more\n");
+    tcp(&f, true, 40002, 7777, 1, GS_TCPF_ACK, "mid-stream line\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(alt_payloads, 2);
+    ck_assert_int_eq(seen.n, 1);
+    ck_assert_str_eq(seen.text[0], "mid-stream line");
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
 START_TEST(test_engine_probe_on_odd_port)
 {
     struct fixture f;
@@ -394,6 +442,7 @@ static Suite *suite_engine(void)
     TCase *tc = tcase_create("pipeline");
     tcase_add_test(tc, test_engine_port_binding_and_pcap_cnt);
     tcase_add_test(tc, test_engine_probe_on_odd_port);
+    tcase_add_test(tc, test_engine_port_owner_yields_to_probe);
     tcase_add_test(tc, test_engine_gap_resets_dissector);
     tcase_add_test(tc, test_engine_held_data_keeps_its_packet);
     tcase_add_test(tc, test_engine_udp_and_anomalies);
