@@ -213,17 +213,23 @@ static json_t *envelope(const struct gs_pkt_ctx *ctx, const char *event_type, co
 /* Serialises a record once and queues the line on every sink. */
 static void emit_record(struct gs_output *out, json_t *rec, enum gs_record_kind kind)
 {
-    size_t need = json_dumpb(rec, NULL, 0, JSON_COMPACT);
-    if (need > out->line_cap) {
-        char *grown = realloc(out->line, need);
+    /* One serialisation into the reused buffer; only a record larger than any before is
+     * serialised twice (json_dumpb reports the size it needed). */
+    size_t len = out->line_cap != 0 ? json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT) : 0;
+    if (len == 0 || len > out->line_cap) {
+        size_t need = len != 0 ? len : json_dumpb(rec, NULL, 0, JSON_COMPACT);
+        size_t cap = out->line_cap ? out->line_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *grown = realloc(out->line, cap);
         if (grown == NULL) {
             json_decref(rec);
             return;
         }
         out->line = grown;
-        out->line_cap = need;
+        out->line_cap = cap;
+        len = json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT);
     }
-    size_t len = json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT);
     json_decref(rec);
     for (size_t i = 0; i < out->n_sinks; i++)
         gs_sink_write(out->sinks[i], out->line, len, kind);
