@@ -16,6 +16,9 @@
 const struct gs_config_key gs_config_keys[] = {
     KEY("flow.max_flows", flow_max_flows, 65536, 16, 16777216,
         "flows tracked at once; the least recently seen is evicted when full"),
+    KEY("flow.max_state_mib", flow_max_state_mib, 512, 1, 65536,
+        "MiB of protocol state (reassembly, decoded objects) held by all flows together; the "
+        "least recently seen flows are evicted to make room"),
     KEY("flow.idle_timeout_s", flow_idle_timeout_s, 600, 1, 86400,
         "seconds of packet time without traffic before a flow is expired"),
     KEY("stream.max_bytes_per_dir", stream_max_bytes_per_dir, 65536, 512, 16777216,

@@ -18,6 +18,7 @@ struct gs_config {
     /* flow table */
     uint32_t flow_max_flows;
     uint32_t flow_idle_timeout_s;
+    uint32_t flow_max_state_mib;
     /* TCP stream reassembly, per direction */
     uint32_t stream_max_bytes_per_dir;
     uint32_t stream_max_ooo_bytes;

@@ -28,12 +28,9 @@ struct gs_output {
 static void format_anomaly(json_t *record, const void *body);
 
 static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
-    [GS_EVENT_ANOMALY] = format_anomaly,
-    [GS_EVENT_DNP3] = gs_json_dnp3,
-    [GS_EVENT_GOOSE] = gs_json_goose,
-    [GS_EVENT_SV] = gs_json_sv,
-    [GS_EVENT_IEC104] = gs_json_iec104,
-    [GS_EVENT_TLS] = gs_json_tls,
+    [GS_EVENT_ANOMALY] = format_anomaly, [GS_EVENT_DNP3] = gs_json_dnp3,
+    [GS_EVENT_GOOSE] = gs_json_goose,    [GS_EVENT_SV] = gs_json_sv,
+    [GS_EVENT_IEC104] = gs_json_iec104,  [GS_EVENT_TLS] = gs_json_tls,
     [GS_EVENT_MMS] = gs_json_mms,
 };
 
@@ -433,6 +430,10 @@ void gs_output_stats(struct gs_output *out, uint64_t ts_us, const struct gs_stat
     json_t *flows = json_object();
     set_u64(flows, "created", st->flows.created);
     set_u64(flows, "evicted", st->flows.evicted);
+    set_u64(flows, "evicted_for_memory", st->flows.evicted_for_memory);
+    set_u64(flows, "state_refused", st->flows.state_refused);
+    set_u64(flows, "state_bytes", st->flows.state_bytes);
+    set_u64(flows, "max_state_bytes", st->flows.max_state_bytes);
     set_u64(flows, "expired", st->flows.expired);
     set_u64(flows, "closed", st->flows.closed);
     set_u64(flows, "active", st->flows.active);

@@ -50,6 +50,10 @@ struct gs_decode_stats {
 struct gs_flow_stats {
     uint64_t created;
     uint64_t evicted;
+    uint64_t evicted_for_memory; /* of `evicted`: to keep state under flow.max_state_mib */
+    uint64_t state_refused;      /* flows left undissected: no room even after evicting */
+    uint64_t state_bytes;        /* protocol state held now */
+    uint64_t max_state_bytes;
     uint64_t expired;
     uint64_t closed;
     uint64_t active;
