@@ -27,6 +27,8 @@ const struct gs_config_key gs_config_keys[] = {
         "out-of-order TCP bytes held per direction waiting for a hole to fill"),
     KEY("stream.max_ooo_segments", stream_max_ooo_segments, 64, 0, 4096,
         "out-of-order TCP segments held per direction"),
+    KEY("stream.max_total_mib", stream_max_total_mib, 256, 1, 65536,
+        "MiB of TCP data held by all flows together (partial PDUs and out-of-order segments)"),
     KEY("ipfrag.max_datagrams", ipfrag_max_datagrams, 1024, 1, 1048576,
         "IP datagrams under fragment reassembly at once"),
     KEY("ipfrag.max_bytes", ipfrag_max_bytes, 16777216, 65535, 1073741824,

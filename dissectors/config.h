@@ -23,6 +23,7 @@ struct gs_config {
     uint32_t stream_max_bytes_per_dir;
     uint32_t stream_max_ooo_bytes;
     uint32_t stream_max_ooo_segments;
+    uint32_t stream_max_total_mib;
     /* IP fragment reassembly */
     uint32_t ipfrag_max_datagrams;
     uint32_t ipfrag_max_bytes;

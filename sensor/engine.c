@@ -312,8 +312,8 @@ static void release_flow(void *arg, struct gs_flow *flow, enum gs_flow_end why)
         eng->cur_flow = flow;
         eng->cur_ctx = &ctx;
         gs_stream_flush(flow->tcp, &eng->stream_env);
-        gs_stream_free(&flow->tcp[0]);
-        gs_stream_free(&flow->tcp[1]);
+        gs_stream_free(&flow->tcp[0], &eng->stats.stream);
+        gs_stream_free(&flow->tcp[1], &eng->stats.stream);
     }
     if (flow->classify != NULL) {
         if (flow->classified == 0)

@@ -395,6 +395,9 @@ static json_t *stream_stats(const struct gs_stream_stats *s)
     set_u64(o, "gap_bytes", s->gap_bytes);
     set_u64(o, "overflow_drops", s->overflow_drops);
     set_u64(o, "truncated_segments", s->truncated_segments);
+    set_u64(o, "buffered_bytes", s->buffered_bytes);
+    set_u64(o, "max_buffered_bytes", s->max_buffered_bytes);
+    set_u64(o, "memcap_drops", s->memcap_drops);
     return o;
 }
 

@@ -72,6 +72,9 @@ struct gs_stream_stats {
     uint64_t gap_bytes;
     uint64_t overflow_drops;
     uint64_t truncated_segments;
+    uint64_t buffered_bytes; /* held now by every flow's pending and out-of-order data */
+    uint64_t max_buffered_bytes;
+    uint64_t memcap_drops; /* data not held because stream.max_total_mib was reached */
 };
 
 struct gs_stats {

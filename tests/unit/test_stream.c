@@ -68,8 +68,9 @@ static void setup(struct fixture *f)
 
 static void teardown(struct fixture *f)
 {
-    gs_stream_free(&f->dirs[0]);
-    gs_stream_free(&f->dirs[1]);
+    gs_stream_free(&f->dirs[0], &f->stats);
+    gs_stream_free(&f->dirs[1], &f->stats);
+    ck_assert_uint_eq(f->stats.buffered_bytes, 0);
 }
 
 static void seg(struct fixture *f, enum gs_dir dir, uint32_t seq, uint8_t flags, uint32_t ack,
@@ -246,6 +247,29 @@ START_TEST(test_stream_sequence_wrap)
 }
 END_TEST
 
+/* All flows' stream buffers together stay under stream.max_total_mib: past it the partial PDU
+ * is dropped like an over-long one, and counted. */
+START_TEST(test_stream_total_memory_bound)
+{
+    struct fixture f;
+    setup(&f);
+    f.cfg.stream_max_total_mib = 1;
+    f.cfg.stream_max_bytes_per_dir = 4u << 20;
+    static char chunk[65537];
+    memset(chunk, 'x', sizeof(chunk) - 1);
+    seg(&f, GS_DIR_TO_SERVER, 0, GS_TCP_SYN, 0, "");
+    uint32_t seq = 1;
+    for (int i = 0; i < 24; i++) {
+        seg(&f, GS_DIR_TO_SERVER, seq, GS_TCP_ACK, 0, chunk);
+        seq += 65536;
+        ck_assert_uint_le(f.stats.buffered_bytes, 1u << 20);
+    }
+    ck_assert_uint_gt(f.stats.memcap_drops, 0);
+    ck_assert_int_gt(f.rec.gaps[0], 0);
+    teardown(&f);
+}
+END_TEST
+
 static Suite *suite_stream(void)
 {
     Suite *s = suite_create("stream");
@@ -260,6 +284,7 @@ static Suite *suite_stream(void)
     tcase_add_test(tc, test_stream_pending_cap);
     tcase_add_test(tc, test_stream_flush_at_end);
     tcase_add_test(tc, test_stream_sequence_wrap);
+    tcase_add_test(tc, test_stream_total_memory_bound);
     suite_add_tcase(s, tc);
     return s;
 }
