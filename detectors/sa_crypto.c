@@ -171,6 +171,31 @@ enum gs_sa_verdict gs_sa_crypto_verify(unsigned mal, const struct gs_key *key, c
     return gs_sa_crypto_equal(calc, mac, want) ? GS_SA_MAC_OK : GS_SA_MAC_MISMATCH;
 }
 
+size_t gs_sa_crypto_hmac_sha256(const struct gs_key *key, const struct gs_sa_part *parts,
+                                size_t n_parts, uint8_t *out, size_t out_cap)
+{
+    if (key == NULL || n_parts > GS_SA_MAX_PARTS || out_cap < GS_SA_HMAC_SHA256_LEN)
+        return 0;
+    uint8_t full[EVP_MAX_MD_SIZE];
+    if (hmac("SHA256", key, parts, n_parts, full, sizeof(full)) != GS_SA_HMAC_SHA256_LEN)
+        return 0;
+    memcpy(out, full, GS_SA_HMAC_SHA256_LEN);
+    return GS_SA_HMAC_SHA256_LEN;
+}
+
+size_t gs_sa_crypto_aes_gmac(const struct gs_key *key, const uint8_t *iv,
+                             const struct gs_sa_part *parts, size_t n_parts, uint8_t *out,
+                             size_t out_cap)
+{
+    if (key == NULL || n_parts > GS_SA_MAX_PARTS || out_cap < GS_SA_GMAC_TAG_LEN)
+        return 0;
+    uint8_t tag[GS_SA_GMAC_TAG_LEN];
+    if (gmac(key, iv, parts, n_parts, tag) != GS_SA_GMAC_TAG_LEN)
+        return 0;
+    memcpy(out, tag, GS_SA_GMAC_TAG_LEN);
+    return GS_SA_GMAC_TAG_LEN;
+}
+
 static const EVP_CIPHER *wrap_cipher(const struct gs_key *kek)
 {
     if (kek == NULL)

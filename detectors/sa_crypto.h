@@ -81,6 +81,22 @@ enum gs_sa_verdict gs_sa_crypto_verify(unsigned mal, const struct gs_key *key, c
                                        const struct gs_sa_part *parts, size_t n_parts,
                                        const uint8_t *mac, size_t mac_len) GS_WARN_UNUSED;
 
+/*
+ * The two primitives underneath, for the other users of these MACs (the IEC 62351-6 GOOSE/SV
+ * tag verifier): HMAC-SHA-256 of the concatenated parts, all 32 octets into out (out_cap >= 32);
+ * AES-GMAC (GCM, the parts as additional authenticated data, no plaintext) under a 16- or
+ * 32-octet key and a 12-octet IV, the whole 16-octet tag into out (out_cap >= 16). Callers
+ * truncate to the leftmost octets they need. Return the octets written, or 0 (key unsuited,
+ * no IV, too many parts, OpenSSL failure).
+ */
+#define GS_SA_HMAC_SHA256_LEN 32
+#define GS_SA_GMAC_TAG_LEN    16
+size_t gs_sa_crypto_hmac_sha256(const struct gs_key *key, const struct gs_sa_part *parts,
+                                size_t n_parts, uint8_t *out, size_t out_cap) GS_WARN_UNUSED;
+size_t gs_sa_crypto_aes_gmac(const struct gs_key *key, const uint8_t *iv,
+                             const struct gs_sa_part *parts, size_t n_parts, uint8_t *out,
+                             size_t out_cap) GS_WARN_UNUSED;
+
 /* Constant-time equality of two n-octet strings. */
 bool gs_sa_crypto_equal(const uint8_t *a, const uint8_t *b, size_t n);
 

@@ -436,6 +436,69 @@ START_TEST(test_sa_crypto_real_traffic)
 }
 END_TEST
 
+/* The untruncated primitives the IEC 62351-6 tag verifier uses: all 32 HMAC-SHA-256 octets
+ * (RFC 4231 cases 1-4, 6, 7) and the whole 16-octet GMAC tag (the GCM/CAVS vectors above). */
+START_TEST(test_sa_crypto_full_hmac_sha256)
+{
+    uint8_t data[256], expect[64], out[GS_SA_HMAC_SHA256_LEN];
+    for (size_t i = 0; i < GS_ARRAY_LEN(hmac_cases); i++) {
+        size_t en = gs_test_hex(expect, sizeof(expect), hmac_cases[i].sha256);
+        if (en != GS_SA_HMAC_SHA256_LEN)
+            continue; /* case 5 publishes a truncation only */
+        size_t n;
+        if (hmac_cases[i].data != NULL) {
+            n = strlen(hmac_cases[i].data);
+            memcpy(data, hmac_cases[i].data, n);
+        } else {
+            n = hmac_cases[i].data_fill_len;
+            memset(data, hmac_cases[i].data_fill, n);
+        }
+        struct gs_key *k = hmac_cases[i].kind == K_HEX
+                               ? key_hex(hmac_cases[i].key_hex)
+                               : key_fill(hmac_cases[i].fill, hmac_cases[i].fill_len);
+        struct gs_sa_part parts[2] = {{data, 3}, {data + 3, n - 3}};
+        ck_assert_uint_eq(gs_sa_crypto_hmac_sha256(k, parts, 2, out, sizeof(out)), 32);
+        ck_assert_msg(memcmp(out, expect, 32) == 0, "%s", hmac_cases[i].name);
+        ck_assert_uint_eq(gs_sa_crypto_hmac_sha256(k, parts, 2, out, 31), 0);
+        gs_key_destroy(k);
+    }
+    for (size_t i = 0; i < GS_ARRAY_LEN(hmac_long); i++) {
+        if (!hmac_long[i].sha256)
+            continue;
+        struct gs_key *k = key_fill(0xaa, hmac_long[i].key_len);
+        gs_test_hex(expect, sizeof(expect), hmac_long[i].mac);
+        struct gs_sa_part part = {(const uint8_t *)hmac_long[i].data, strlen(hmac_long[i].data)};
+        ck_assert_uint_eq(gs_sa_crypto_hmac_sha256(k, &part, 1, out, sizeof(out)), 32);
+        ck_assert_msg(memcmp(out, expect, 32) == 0, "%s", hmac_long[i].name);
+        gs_key_destroy(k);
+    }
+    ck_assert_uint_eq(gs_sa_crypto_hmac_sha256(NULL, NULL, 0, out, sizeof(out)), 0);
+}
+END_TEST
+
+START_TEST(test_sa_crypto_full_gmac)
+{
+    uint8_t iv[12], aad[64], tag[16], out[GS_SA_GMAC_TAG_LEN];
+    for (size_t i = 0; i < GS_ARRAY_LEN(gmac_cases); i++) {
+        struct gs_key *k = key_hex(gmac_cases[i].key);
+        gs_test_hex(iv, sizeof(iv), gmac_cases[i].iv);
+        size_t an = gs_test_hex(aad, sizeof(aad), gmac_cases[i].aad);
+        gs_test_hex(tag, sizeof(tag), gmac_cases[i].tag);
+        struct gs_sa_part part = {aad, an};
+        ck_assert_uint_eq(gs_sa_crypto_aes_gmac(k, iv, &part, 1, out, sizeof(out)), 16);
+        ck_assert_msg(memcmp(out, tag, 16) == 0, "%s", gmac_cases[i].source);
+        ck_assert_uint_eq(gs_sa_crypto_aes_gmac(k, NULL, &part, 1, out, sizeof(out)), 0);
+        ck_assert_uint_eq(gs_sa_crypto_aes_gmac(k, iv, &part, 1, out, 15), 0);
+        gs_key_destroy(k);
+    }
+    /* GMAC needs an AES key: 16 or 32 octets */
+    struct gs_key *k = key_fill(0x11, 20);
+    struct gs_sa_part part = {aad, 4};
+    ck_assert_uint_eq(gs_sa_crypto_aes_gmac(k, iv, &part, 1, out, sizeof(out)), 0);
+    gs_key_destroy(k);
+}
+END_TEST
+
 static Suite *suite_sa_crypto(void)
 {
     Suite *s = suite_create("sa_crypto");
@@ -444,6 +507,8 @@ static Suite *suite_sa_crypto(void)
     tcase_add_loop_test(tc, test_sa_crypto_hmac_rfc, 0, GS_ARRAY_LEN(hmac_cases));
     tcase_add_loop_test(tc, test_sa_crypto_hmac_long_keys, 0, GS_ARRAY_LEN(hmac_long));
     tcase_add_loop_test(tc, test_sa_crypto_gmac, 0, GS_ARRAY_LEN(gmac_cases));
+    tcase_add_test(tc, test_sa_crypto_full_hmac_sha256);
+    tcase_add_test(tc, test_sa_crypto_full_gmac);
     suite_add_tcase(s, tc);
     TCase *sa = tcase_create("sav5");
     tcase_add_test(sa, test_sa_crypto_tables);
