@@ -428,7 +428,8 @@ static const char *canonical_protocol(const char *name)
 
 static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
-    /* secure_auth (DNP3 SAv5) and tags (62351-6) belong to detectors not built yet. */
+    /* secure_auth (DNP3 SAv5) belongs to a detector not built yet; tags (62351-6 GOOSE/SV
+     * authentication tags) is enforced by detectors/goose_sv.c. */
     static const char *const keys[] = {"tls", "client_auth", "secure_auth", "tags", NULL};
     if (!json_is_object(obj))
         return fail(w, "must be an object");
@@ -441,7 +442,7 @@ static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit 
         get_bool(w, obj, "client_auth", &c->tls_profile.has_client_auth,
                  &c->tls_profile.client_auth) != 0 ||
         get_bool(w, obj, "secure_auth", NULL, &ignored) != 0 ||
-        get_bool(w, obj, "tags", NULL, &ignored) != 0)
+        get_bool(w, obj, "tags", NULL, &c->require_tags) != 0)
         return -1;
     return 0;
 }

@@ -71,6 +71,7 @@ struct gs_policy_conduit {
     uint16_t *ports;
     size_t n_ports; /* server ports; 0: any */
     bool require_tls;
+    bool require_tags; /* GOOSE/SV/R-GOOSE/R-SV must carry IEC 62351-6 tags (goose_sv.c) */
     struct gs_policy_tls_profile tls_profile;
 };
 

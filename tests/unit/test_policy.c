@@ -88,6 +88,9 @@ START_TEST(test_policy_full_file)
     ck_assert_uint_eq(c->tls_profile.hashes,
                       (1u << GS_TLS_HASH_SHA384) | (1u << GS_TLS_HASH_SHA512));
     ck_assert(!gs_policy_conduit_at(p, 0)->require_tls);
+    /* require.tags (IEC 62351-6 GOOSE/SV tags) only where the file says so. */
+    ck_assert(gs_policy_conduit_at(p, 3)->require_tags);
+    ck_assert(!gs_policy_conduit_at(p, 1)->require_tags);
     ck_assert_ptr_null(gs_policy_conduit_at(p, 4));
     gs_policy_free(p);
 }
