@@ -74,6 +74,30 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("goose.max_entries", goose_max_entries, 1024, 1, 65536,
         "allData values (entries and their nested members) decoded per GOOSE PDU"),
     KEY("sv.max_asdus", sv_max_asdus, 64, 1, 255, "ASDUs decoded per Sampled Values PDU"),
+    /* GOOSE/SV tags and sequences (detectors/goose_sv.c) */
+    KEY("goose.max_publishers", goose_max_publishers, 4096, 1, 1048576,
+        "GOOSE/R-GOOSE control blocks followed for tags, stNum/sqNum and TAL; the least "
+        "recently seen is evicted"),
+    KEY("goose.duplicate_window_ms", goose_duplicate_window_ms, 10, 0, 60000,
+        "a byte-identical GOOSE PDU repeated within this time is a mirror copy, not a replay"),
+    KEY("goose.tal_slack_ms", goose_tal_slack_ms, 10, 0, 60000,
+        "capture-time jitter allowed past timeAllowedToLive before goose.tal_expired"),
+    KEY("goose.key_grace_s", goose_key_grace_s, 120, 0, 2592000,
+        "seconds a GOOSE key id may stay in use past its announced next-key time, or after "
+        "its successor appeared, before goose.key_stale"),
+    KEY("goose.alert_holddown_s", goose_alert_holddown_s, 60, 0, 86400,
+        "seconds one GOOSE rule stays quiet per control block after it fired (0: every time); "
+        "the next alert counts what was held back"),
+    KEY("sv.max_streams", sv_max_streams, 1024, 1, 1048576,
+        "Sampled Values streams (APPID, svID) followed for tags and smpCnt; the least "
+        "recently seen is evicted"),
+    KEY("sv.duplicate_window_us", sv_duplicate_window_us, 1000, 0, 60000000,
+        "a byte-identical SV PDU repeated within this time is a mirror copy, not a replay"),
+    KEY("sv.key_grace_s", sv_key_grace_s, 120, 0, 2592000,
+        "seconds an SV key id may stay in use past its announced next-key time, or after its "
+        "successor appeared, before sv.key_stale"),
+    KEY("sv.alert_holddown_s", sv_alert_holddown_s, 60, 0, 86400,
+        "seconds one SV rule stays quiet per stream after it fired (0: every time)"),
     KEY("tls.max_handshake_bytes", tls_max_handshake_bytes, 65536, 4096, 16777216,
         "bytes of one TLS handshake message under reassembly"),
     KEY("tls.max_certificates", tls_max_certificates, 10, 1, 64,

@@ -56,6 +56,16 @@ struct gs_config {
     /* GOOSE / SV / R-GOOSE / R-SV */
     uint32_t goose_max_entries;
     uint32_t sv_max_asdus;
+    /* GOOSE/SV tags and sequences (detectors/goose_sv.c) */
+    uint32_t goose_max_publishers;
+    uint32_t goose_duplicate_window_ms;
+    uint32_t goose_tal_slack_ms;
+    uint32_t goose_key_grace_s;
+    uint32_t goose_alert_holddown_s;
+    uint32_t sv_max_streams;
+    uint32_t sv_duplicate_window_us;
+    uint32_t sv_key_grace_s;
+    uint32_t sv_alert_holddown_s;
     /* TLS */
     uint32_t tls_max_handshake_bytes;
     uint32_t tls_max_certificates;
