@@ -9,6 +9,7 @@ gen=build/dev/pcaps
 mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_goose" pcaps/goose.pcap
 "$gen/gen_rgoose" pcaps/rgoose.pcap
+mkdir -p pcaps/goose-sv && "$gen/gen_goose_sv" pcaps/goose-sv
 "$gen/gen_iec104" pcaps/iec104.pcap
 "$gen/gen_tls" pcaps/tls_62351.pcap
 "$gen/gen_mms" pcaps/mms_station.pcap
