@@ -8,6 +8,24 @@
 #include <string.h>
 
 const struct gs_signature gs_signatures[] = {
+    /* 20001xx: DNP3 Secure Authentication v5 (detectors/dnp3_sa.c) */
+    {"dnp3.sa.mac_invalid", 2000101, "DNP3 SA: MAC does not verify", "integrity", 1, "FR3"},
+    {"dnp3.sa.replay", 2000102, "DNP3 SA: replayed or reordered sequence number (CSQ/KSQ)",
+     "integrity", 1, "FR3"},
+    {"dnp3.sa.unauthenticated_critical", 2000103,
+     "DNP3 SA: outstation executed a critical request that was not authenticated", "authentication",
+     1, "FR1"},
+    {"dnp3.sa.key_change_invalid", 2000104, "DNP3 SA: session key change does not verify",
+     "authentication", 1, "FR1"},
+    {"dnp3.sa.error", 2000105, "DNP3 SA: authentication error reported (g120v7)", "authentication",
+     2, "FR1"},
+    {"dnp3.sa.downgrade", 2000106,
+     "DNP3 SA: weaker MAC algorithm, or SA stopped on an association that used it",
+     "authentication", 2, "FR1"},
+    {"dnp3.sa.key_expired", 2000107, "DNP3 SA: session keys used past their interval or count",
+     "authentication", 2, "FR1"},
+    {"dnp3.sa.no_key", 2000108, "DNP3 SA: no update key for this association, MACs unverified",
+     "visibility", 3, "FR1"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 

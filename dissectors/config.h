@@ -41,6 +41,13 @@ struct gs_config {
     uint32_t dnp3_max_points;
     uint32_t dnp3_max_associations;
     uint32_t dnp3_max_sa_objects;
+    /* DNP3 Secure Authentication detector (detectors/dnp3_sa.c) */
+    uint32_t dnp3_max_sa_associations;
+    uint32_t dnp3_max_sa_users;
+    uint32_t dnp3_max_sa_copy_bytes;
+    uint32_t dnp3_sa_key_interval_s;
+    uint32_t dnp3_sa_key_max_uses;
+    uint32_t dnp3_sa_silence_s;
     /* IEC 60870-5-104 */
     uint32_t iec104_cot_size;
     uint32_t iec104_ca_size;

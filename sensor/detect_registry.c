@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+#include "dnp3_sa.h"
+
 const struct gs_detector *const gs_detector_table[] = {
+    &gs_dnp3_sa_detector,
     NULL,
 };
