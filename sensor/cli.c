@@ -13,6 +13,7 @@ enum long_only {
     OPT_SET,
     OPT_SHOW_CONFIG,
     OPT_NO_CLASSIFY,
+    OPT_KEYS,
 };
 
 void gs_cli_usage(FILE *out)
@@ -41,6 +42,10 @@ void gs_cli_usage(FILE *out)
           "      --log-events       also write one protocol event record per request/response\n"
           "      --stats            write an event_type \"stats\" record at the end\n"
           "                         (and every 60 s during live capture)\n"
+          "\n"
+          "Verification:\n"
+          "      --keys FILE        key store (JSON, mode 0600): DNP3 Secure Authentication\n"
+          "                         update keys, to verify every SA MAC\n"
           "\n"
           "Tuning:\n"
           "      --set NAME=VALUE   change a limit, e.g. --set flow.max_flows=100000\n"
@@ -75,6 +80,7 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
         {"set", required_argument, NULL, OPT_SET},
         {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
         {"no-classify", no_argument, NULL, OPT_NO_CLASSIFY},
+        {"keys", required_argument, NULL, OPT_KEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -126,6 +132,9 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
             break;
         case OPT_NO_CLASSIFY:
             opts->classify = false;
+            break;
+        case OPT_KEYS:
+            opts->keys_file = optarg;
             break;
         case 'h':
             opts->help = true;

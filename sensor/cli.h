@@ -18,6 +18,7 @@ struct gs_options {
     const char *iface;
     const char *outputs[GS_CLI_MAX_OUTPUTS];
     size_t n_outputs;
+    const char *keys_file; /* --keys: the key store, or NULL */
     bool log_events;
     bool stats;
     bool classify;

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "engine.h"
+#include "keystore.h"
 #include "log.h"
 #include "output_json.h"
 
@@ -199,6 +200,13 @@ int main(int argc, char **argv)
     struct gs_capture **caps = calloc(opts.n_files + 1, sizeof(*caps));
     struct gs_output *out = NULL;
     struct gs_engine *eng = NULL;
+    struct gs_keystore *keys = NULL;
+    /* Keys first: the loader borrows jansson's allocator, before any output thread runs. */
+    if (opts.keys_file != NULL && gs_keystore_load(opts.keys_file, &keys, errbuf) != 0) {
+        gs_log(GS_LOG_ERROR, "%s", errbuf);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (caps == NULL) {
         gs_log(GS_LOG_ERROR, "out of memory");
         rc = EXIT_RUNTIME;
@@ -224,8 +232,11 @@ int main(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
-    struct gs_engine_options eopts = {
-        .cfg = &opts.cfg, .log_events = opts.log_events, .classify = opts.classify, .output = out};
+    struct gs_engine_options eopts = {.cfg = &opts.cfg,
+                                      .log_events = opts.log_events,
+                                      .classify = opts.classify,
+                                      .output = out,
+                                      .keys = keys};
     eng = gs_engine_create(&eopts, errbuf);
     if (eng == NULL) {
         gs_log(GS_LOG_ERROR, "%s", errbuf);
@@ -253,6 +264,7 @@ int main(int argc, char **argv)
 
 done:
     gs_engine_destroy(eng);
+    gs_keystore_destroy(keys);
     gs_output_destroy(out);
     for (size_t i = 0; caps != NULL && i < opts.n_files; i++)
         gs_capture_close(caps[i]);
