@@ -213,8 +213,15 @@ static void check_case(const char *dir, const char *name)
         ck_assert_msg(!contains_ci(r.out, secrets[k]) && !contains_ci(r.err, secrets[k]),
                       "%s: an update key appears in the output", name);
     if (strstr(name, "-valid") != NULL && strncmp(name, "nokey", 5) != 0) {
-        ck_assert_int_eq(sa_count(&r, "macs_verified"), 7);
-        ck_assert_int_eq(sa_count(&r, "key_changes_verified"), 2);
+        /* The full valid sessions: 2 key changes, 1 key status MAC, 2 replies, 2 aggressive. */
+        bool full = strcmp(name, "sha256-valid") == 0 || strcmp(name, "gmac-valid") == 0 ||
+                    strcmp(name, "sha1-valid") == 0;
+        if (full) {
+            ck_assert_int_eq(sa_count(&r, "macs_verified"), 7);
+            ck_assert_int_eq(sa_count(&r, "key_changes_verified"), 2);
+        }
+        ck_assert_int_ge(sa_count(&r, "macs_verified"), 3);
+        ck_assert_int_ge(sa_count(&r, "key_changes_verified"), 1);
         ck_assert_int_eq(sa_count(&r, "macs_unverifiable"), 0);
     }
     long invalid = 0;
@@ -267,7 +274,7 @@ START_TEST(test_dnp3_sa_regress_generated)
         cases++;
     }
     closedir(d);
-    ck_assert_uint_ge(cases, 19);
+    ck_assert_uint_ge(cases, 28);
 }
 END_TEST
 
