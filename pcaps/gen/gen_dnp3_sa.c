@@ -17,6 +17,8 @@
  * capture test cross-checks the two.
  *
  * Usage: gen_dnp3_sa OUTDIR   (writes OUTDIR/<case>.pcap and OUTDIR/<case>.expect)
+ *        gen_dnp3_sa --bench sha256|gmac|sha1 MACS OUTDIR   (a long valid session,
+ *        OUTDIR/bench-<assoc>.pcap, for scripts/bench-sa.sh)
  */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -1044,10 +1046,42 @@ static void more_cases(void)
     close_case(&s);
 }
 
+/* A long valid session for benchmarks (not committed): `macs` MACs to verify, nine
+ * aggressive-mode operates to one challenged operate, a rekey every 1000 MACs. */
+static void bench_session(const struct assoc *a, unsigned long macs)
+{
+    struct sess s;
+    char name[64];
+    snprintf(name, sizeof(name), "bench-%s", a->prefix);
+    open_case(&s, a, name, "a long valid session for benchmarks", KEYS_FILE);
+    key_init(&s);
+    unsigned long done = 1;
+    while (done < macs) {
+        challenged_operate(&s, 3, OP_NONE);
+        done++;
+        for (int i = 0; i < 9 && done < macs; i++, done++)
+            aggressive_operate(&s, (uint16_t)(4 + i), AG_NONE);
+        if (done % 1000 < 10) {
+            rekey(&s);
+            done += 2;
+        }
+    }
+    close_case(&s);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--bench") == 0) {
+        outdir = argv[4];
+        const struct assoc *a = strcmp(argv[2], "gmac") == 0   ? &gmac
+                                : strcmp(argv[2], "sha1") == 0 ? &sha1
+                                                               : &sha256;
+        bench_session(a, strtoul(argv[3], NULL, 10));
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: gen_dnp3_sa OUTDIR\n");
+        fprintf(stderr, "usage: gen_dnp3_sa OUTDIR | gen_dnp3_sa --bench sha256|gmac|sha1 MACS "
+                        "OUTDIR\n");
         return 2;
     }
     outdir = argv[1];
