@@ -99,6 +99,7 @@ struct sa_user {
     bool used;
     uint16_t user;
     const struct gs_key *uk; /* the store's update key; NULL: none */
+    bool uk_replaced;        /* an update key change (g120v13) was seen: uk may be stale */
     /* session keys in use */
     struct gs_key *cdsk, *mdsk;
     bool keys_confirmed; /* by the outstation's MAC over the g120v6 */
@@ -1003,6 +1004,11 @@ static void on_key_change(struct cur *c, const struct gs_dnp3_sa *s)
             return;
         }
     }
+    if (u->uk_replaced && strcmp(why, "ksq_mismatch") != 0) {
+        /* Wrapped with an update key changed since (g120v13), which the store cannot know. */
+        d->c.key_changes_unverifiable++;
+        return;
+    }
     d->c.key_changes_invalid++;
     u->refused_open = true;
     u->refused_seq = c->ev->seq;
@@ -1117,8 +1123,17 @@ static void on_master(struct cur *c)
         case 7:
             on_error(c, s);
             break;
+        case 13: {
+            /* An update key change: its new key is encrypted with the authority key, which
+             * the store does not hold, so later session key changes may not unwrap with the
+             * stored update key without anything being wrong. */
+            struct sa_user *u = user_get(c, s->user);
+            if (u != NULL)
+                u->uk_replaced = true;
+            break;
+        }
         default:
-            break; /* user management (v8, v10, v11, v13..v15): needs the authority key */
+            break; /* other user management (v8, v10, v11, v14, v15): needs the authority key */
         }
     }
 }

@@ -715,6 +715,40 @@ START_TEST(test_dnp3_sa_silence)
 }
 END_TEST
 
+/* A session key change the update key does not unwrap is invalid, unless an update key change
+ * (g120v13) came before it: the new update key is encrypted with the authority key, which the
+ * store does not hold. */
+START_TEST(test_dnp3_sa_update_key_change_makes_key_changes_unverifiable)
+{
+    static const char *const v6 =
+        "C4 20 78 06 5B 01 2E 00 03 00 00 00 01 00 "
+        "11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF 00 01 02 03 04 05 06 07 08 "
+        "09 0A 0B 0C 0D 0E 0F 10 11 12 13 14 15 16 17 18";
+    for (int with_update = 0; with_update < 2; with_update++) {
+        struct harness h;
+        harness_init(&h, keys_json, NULL);
+        example_prefix(&h);
+        if (with_update)
+            feed_hex(&h, true,
+                     "C3 20 78 0D 5B 01 10 00 02 00 00 00 01 00 08 00 "
+                     "01 02 03 04 05 06 07 08");
+        feed_hex(&h, true, "C4 20 78 04 07 01 01 00");
+        feed_hex(&h, false,
+                 "C4 83 00 00 78 05 5B 01 0F 00 03 00 00 00 01 00 01 01 00 04 00 01 02 03 04");
+        uint64_t f = feed_hex(&h, true, v6);
+        if (with_update) {
+            ck_assert_uint_eq(h.n_found, 0);
+            ck_assert_uint_eq(counter(&h, "key_changes_unverifiable"), 1);
+        } else {
+            ck_assert_uint_eq(h.n_found, 1);
+            expect_found(&h, 0, "dnp3.sa.key_change_invalid", f);
+            ck_assert_str_eq(h.found[0].reason, "unwrap_failed");
+        }
+        harness_fini(&h);
+    }
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -734,6 +768,7 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_aggressive_without_mac);
     tcase_add_test(tc, test_dnp3_sa_association_cap);
     tcase_add_test(tc, test_dnp3_sa_silence);
+    tcase_add_test(tc, test_dnp3_sa_update_key_change_makes_key_changes_unverifiable);
     suite_add_tcase(s, tc);
     return s;
 }
