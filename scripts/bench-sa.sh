@@ -20,15 +20,17 @@ trap 'rm -f "$keys"' EXIT
 cp keys/examples/test-only-dnp3-sa.json "$keys"
 chmod 600 "$keys"
 
-# cpu_seconds VERIFIED_VAR -- gridsensor args...: runs it, prints user+sys seconds.
+# run ARGS...: runs gridsensor once; prints "MACs-verified packets cpu-seconds".
 run() {
-    local out
-    out=$( { /usr/bin/time -f "TIME %U %S" "$bin/sensor/gridsensor" --no-classify --stats "$@" \
-             | grep '"event_type":"stats"' | jq -r '.stats.detect.dnp3_sa.macs_verified, .stats.packets'; } 2>&1 )
+    local times stats
+    times=$(mktemp)
+    stats=$(/usr/bin/time -o "$times" -f "%U %S" "$bin/sensor/gridsensor" --no-classify --stats "$@" \
+            | grep '"event_type":"stats"')
     local verified packets t
-    verified=$(sed -n 1p <<<"$out")
-    packets=$(sed -n 2p <<<"$out")
-    t=$(grep '^TIME' <<<"$out" | awk '{print $2 + $3}')
+    verified=$(jq -r '.stats.detect.dnp3_sa.macs_verified' <<<"$stats")
+    packets=$(jq -r '.stats.packets' <<<"$stats")
+    t=$(awk '{print $1 + $2}' "$times")
+    rm -f "$times"
     echo "$verified $packets $t"
 }
 

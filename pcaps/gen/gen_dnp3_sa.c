@@ -405,9 +405,10 @@ static uint64_t key_change(struct sess *s, enum kc_tamper t)
     gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
     struct part p = {rq.b, rq.n};
     mac(s->a->mal, md, s->a->sk_len, iv, &p, 1, m);
-    if (t == KC_CONFIRM_MAC)
-        m[mal_len(s->a->mal) - 1] ^= 0x40;
-    putn(&rs, m, mal_len(s->a->mal));
+    size_t ml = mal_len(s->a->mal);
+    if (t == KC_CONFIRM_MAC && ml != 0)
+        m[ml - 1] ^= 0x40;
+    putn(&rs, m, ml);
     g120_end(&rs, at);
     s->last_v5.n = body;
     memcpy(s->last_v5.b, rs.b + at + 2, body);
