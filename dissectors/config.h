@@ -54,6 +54,7 @@ struct gs_config {
     uint32_t iec104_ioa_size;
     uint32_t iec104_max_unacked;
     uint32_t iec104_max_objects;
+    uint32_t iec104_max_sa_bytes;
     /* MMS and its ISO layers */
     uint32_t mms_max_pdu_bytes;
     uint32_t mms_max_objects;

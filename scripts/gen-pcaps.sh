@@ -7,3 +7,6 @@ cmake --build --preset dev -j"$(nproc)" >/dev/null
 gen=build/dev/pcaps
 "$gen/gen_demo" pcaps/demo.pcap
 mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
+"$gen/gen_goose" pcaps/goose.pcap
+"$gen/gen_rgoose" pcaps/rgoose.pcap
+"$gen/gen_iec104" pcaps/iec104.pcap

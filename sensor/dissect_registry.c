@@ -5,9 +5,18 @@
 #include "dissect_registry.h"
 
 #include "dnp3.h"
+#include "goose.h"
+#include "iec104.h"
+#include "rsession.h"
+#include "sv.h"
 
 const struct gs_dissector *const gs_dissector_table[] = {
     &gs_dnp3_dissector,
+    &gs_iec104_dissector,
+    &gs_goose_dissector,
+    &gs_gse_dissector,
+    &gs_sv_dissector,
+    &gs_rsession_dissector,
     NULL,
 };
 

@@ -64,6 +64,8 @@ struct gs_engine {
     struct gs_flow *cur_flow;
     const struct gs_pkt_ctx *cur_ctx;
     int cur_app;
+    uint64_t origin_pcap_cnt; /* held TCP data being delivered: the packet that carried it */
+    uint64_t origin_ts_us;
 
     struct gs_stream_consumer consumer;
     struct gs_stream_env stream_env;
@@ -186,6 +188,10 @@ static struct gs_parse_res consume(void *arg, enum gs_dir dir, struct gs_cursor 
     flow_info_for(flow, dir, &info);
     struct gs_pkt_ctx ctx = *eng->cur_ctx;
     ctx.flow = &info;
+    if (eng->origin_pcap_cnt != 0) {
+        ctx.pcap_cnt = eng->origin_pcap_cnt;
+        ctx.ts_us = eng->origin_ts_us;
+    }
     eng->cur_app = flow->app_index;
     eng->apps[flow->app_index].pdus++;
     struct gs_parse_res res = flow->dissector->parse(flow->dissector_state, &ctx, cur, dir);
@@ -196,6 +202,13 @@ static struct gs_parse_res consume(void *arg, enum gs_dir dir, struct gs_cursor 
         return gs_parse_ok(len);
     }
     return res;
+}
+
+static void stream_origin(void *arg, uint64_t pcap_cnt, uint64_t ts_us)
+{
+    struct gs_engine *eng = arg;
+    eng->origin_pcap_cnt = pcap_cnt;
+    eng->origin_ts_us = ts_us;
 }
 
 static void stream_gap(void *arg, enum gs_dir dir)
@@ -336,7 +349,9 @@ static void handle_l4(struct gs_engine *eng, const struct gs_packet *pkt, struct
                                      .seq = d->tcp_seq,
                                      .ack = d->tcp_ack,
                                      .flags = d->tcp_flags,
-                                     .payload = d->payload};
+                                     .payload = d->payload,
+                                     .pcap_cnt = pkt->pcap_cnt,
+                                     .ts_us = eng->clock_us};
         gs_stream_segment(flow->tcp, &eng->stream_env, &seg);
         if ((d->tcp_flags & GS_TCP_RST) || (flow->tcp[0].fin && flow->tcp[1].fin))
             flow->closed = true;
@@ -591,6 +606,7 @@ struct gs_engine *gs_engine_create(const struct gs_engine_options *opts, char *e
     eng->env.alert_arg = eng;
     eng->consumer.consume = consume;
     eng->consumer.gap = stream_gap;
+    eng->consumer.origin = stream_origin;
     eng->consumer.arg = eng;
     eng->stream_env.cfg = opts->cfg;
     eng->stream_env.stats = &eng->stats.stream;

@@ -75,11 +75,17 @@ static bool same_key(const struct gs_ipfrag_key *a, const struct gs_ipfrag_key *
            memcmp(a->dst, b->dst, sizeof(a->dst)) == 0;
 }
 
-/* Finds the datagram for key, expiring stale ones on the way; creates it if absent. */
+/*
+ * Finds the datagram for key, expiring stale ones on the way; creates it if absent. When every
+ * slot or byte is taken, the oldest incomplete datagram is given up (and counted) for the new
+ * one: a datagram that lost a fragment would otherwise hold its slot for ipfrag.timeout_s and,
+ * with enough losses, starve all reassembly until then.
+ */
 static struct datagram *lookup(struct gs_ipfrag *frag, const struct gs_ipfrag_key *key,
                                uint64_t ts_us)
 {
     struct datagram *free_slot = NULL;
+    struct datagram *oldest = NULL;
     for (uint32_t i = 0; i < frag->n_slots; i++) {
         struct datagram *dg = &frag->slots[i];
         if (dg->used && ts_us > dg->first_ts_us + frag->timeout_us) {
@@ -93,6 +99,14 @@ static struct datagram *lookup(struct gs_ipfrag *frag, const struct gs_ipfrag_ke
         }
         if (same_key(&dg->key, key))
             return dg;
+        if (oldest == NULL || dg->first_ts_us < oldest->first_ts_us)
+            oldest = dg;
+    }
+    if ((free_slot == NULL || frag->bytes_held + MAX_DATAGRAM > frag->max_bytes) &&
+        oldest != NULL) {
+        frag->stats->ip_frag_dropped++;
+        release(frag, oldest);
+        free_slot = oldest;
     }
     if (free_slot == NULL || frag->bytes_held + MAX_DATAGRAM > frag->max_bytes)
         return NULL;

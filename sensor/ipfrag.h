@@ -4,7 +4,8 @@
  * Fragments are keyed by (version, source, destination, identification, protocol). Data is
  * kept in 8-octet blocks with a bitmap of the blocks received; where fragments overlap the
  * first copy wins and the overlap is counted (overlapping fragments are an evasion trick).
- * Datagrams not completed within ipfrag.timeout_s of packet time are dropped and counted.
+ * Datagrams not completed within ipfrag.timeout_s of packet time are dropped and counted; when
+ * ipfrag.max_datagrams or ipfrag.max_bytes is reached, the oldest incomplete datagram is.
  */
 #ifndef GS_SENSOR_IPFRAG_H
 #define GS_SENSOR_IPFRAG_H

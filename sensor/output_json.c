@@ -30,6 +30,9 @@ static void format_anomaly(json_t *record, const void *body);
 static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
     [GS_EVENT_ANOMALY] = format_anomaly,
     [GS_EVENT_DNP3] = gs_json_dnp3,
+    [GS_EVENT_GOOSE] = gs_json_goose,
+    [GS_EVENT_SV] = gs_json_sv,
+    [GS_EVENT_IEC104] = gs_json_iec104,
 };
 
 struct gs_output *gs_output_create(const char *const *specs, size_t n, bool offline,
@@ -447,10 +450,15 @@ void gs_output_stats(struct gs_output *out, uint64_t ts_us, const struct gs_stat
     set_u64(classified, "unknown", st->unclassified_flows);
     json_object_set_new(s, "classified", classified);
 
+    /* Dissectors that share a decoder (GOOSE on layer 2 and in R-GOOSE) share its anomaly
+     * names: their counts add up under the one name. */
     json_t *anomalies = json_object();
     for (size_t i = 0; i < report->n_anomalies; i++) {
-        if (report->anomalies[i].count != 0)
-            set_u64(anomalies, report->anomalies[i].name, report->anomalies[i].count);
+        if (report->anomalies[i].count == 0)
+            continue;
+        json_t *prev = json_object_get(anomalies, report->anomalies[i].name);
+        uint64_t base = prev != NULL ? (uint64_t)json_integer_value(prev) : 0;
+        set_u64(anomalies, report->anomalies[i].name, base + report->anomalies[i].count);
     }
     json_object_set_new(s, "anomalies", anomalies);
 

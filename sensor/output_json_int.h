@@ -29,4 +29,19 @@ json_t *gs_json_bytes_string(const uint8_t *bytes, size_t len);
 /* The textual form of an IPv4 or IPv6 address. */
 json_t *gs_json_ip(const struct gs_ip *ip);
 
+/* GOOSE and Sampled Values (output_json_goose.c, output_json_sv.c): the record formatters and
+ * the objects both build (a UtcTime, MMS Data values, 62351-6 security, the R-session). */
+struct gs_utc_time;
+struct gs_data_node;
+struct gs_sec_info;
+struct gs_rsession;
+void gs_json_goose(json_t *record, const void *body);
+void gs_json_sv(json_t *record, const void *body);
+json_t *gs_json_utc_time(const struct gs_utc_time *t);
+json_t *gs_json_data_list(const struct gs_data_node *nodes, size_t n);
+json_t *gs_json_sec_info(const struct gs_sec_info *sec);
+json_t *gs_json_rsession(const struct gs_rsession *s);
+/* record["iec104"] from a struct gs_iec104_event (output_json_iec104.c). */
+void gs_json_iec104(json_t *record, const void *body);
+
 #endif

@@ -11,10 +11,18 @@
 
 struct gs_stream_seg {
     struct gs_stream_seg *next;
+    uint64_t pcap_cnt; /* the packet that carried it */
+    uint64_t ts_us;
     uint32_t seq;
     uint32_t len;
     uint8_t data[];
 };
+
+static void set_origin(const struct gs_stream_env *env, uint64_t pcap_cnt, uint64_t ts_us)
+{
+    if (env->consumer->origin != NULL)
+        env->consumer->origin(env->consumer->arg, pcap_cnt, ts_us);
+}
 
 static int32_t seq_diff(uint32_t a, uint32_t b)
 {
@@ -160,7 +168,10 @@ static void drain_ooo(struct gs_stream_dir *sd, const struct gs_stream_env *env,
         sd->ooo = seg->next;
         sd->ooo_bytes -= seg->len;
         sd->ooo_count--;
+        /* Held data belongs to the packet that carried it, as tshark numbers it. */
+        set_origin(env, seg->pcap_cnt, seg->ts_us);
         deliver_from(sd, env, dir, seg->seq, seg->data, seg->len);
+        set_origin(env, 0, 0);
         free(seg);
     }
 }
@@ -176,15 +187,18 @@ static void skip_hole(struct gs_stream_dir *sd, const struct gs_stream_env *env,
     drain_ooo(sd, env, dir);
 }
 
-static bool hold_segment(struct gs_stream_dir *sd, const struct gs_stream_env *env, uint32_t seq,
-                         const uint8_t *data, size_t len)
+static bool hold_segment(struct gs_stream_dir *sd, const struct gs_stream_env *env,
+                         const struct gs_tcp_segment *tcp, const uint8_t *data, size_t len)
 {
+    uint32_t seq = tcp->seq;
     if (sd->ooo_count >= env->cfg->stream_max_ooo_segments ||
         (size_t)sd->ooo_bytes + len > env->cfg->stream_max_ooo_bytes)
         return false;
     struct gs_stream_seg *seg = malloc(sizeof(*seg) + len);
     if (seg == NULL)
         return false;
+    seg->pcap_cnt = tcp->pcap_cnt;
+    seg->ts_us = tcp->ts_us;
     seg->seq = seq;
     seg->len = (uint32_t)len;
     memcpy(seg->data, data, len);
@@ -199,16 +213,19 @@ static bool hold_segment(struct gs_stream_dir *sd, const struct gs_stream_env *e
     return true;
 }
 
-static void data_segment(struct gs_stream_dir *sd, const struct gs_stream_env *env, enum gs_dir dir,
-                         uint32_t seq, struct gs_cursor payload)
+static void data_segment(struct gs_stream_dir *sd, const struct gs_stream_env *env,
+                         const struct gs_tcp_segment *tcp)
 {
+    enum gs_dir dir = tcp->dir;
+    uint32_t seq = tcp->seq;
+    struct gs_cursor payload = tcp->payload;
     struct gs_span bytes = gs_cur_rest(&payload);
     size_t lost_tail = payload.wire_len - bytes.len;
     if (lost_tail != 0)
         env->stats->truncated_segments++;
 
     if (seq_diff(seq, sd->next_seq) > 0) {
-        if (lost_tail == 0 && hold_segment(sd, env, seq, bytes.ptr, bytes.len))
+        if (lost_tail == 0 && hold_segment(sd, env, tcp, bytes.ptr, bytes.len))
             return;
         /* No room to wait for the hole: give up on it and take this segment as the resume
          * point, behind whatever was already held before it. */
@@ -258,7 +275,7 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
         env->stats->midstream++;
     }
     if (wire != 0)
-        data_segment(sd, env, seg->dir, seg->seq, seg->payload);
+        data_segment(sd, env, seg);
     if (seg->flags & GS_TCP_FIN)
         sd->fin = true;
 }

@@ -43,6 +43,10 @@ struct gs_stream_consumer {
     struct gs_parse_res (*consume)(void *arg, enum gs_dir dir, struct gs_cursor *cur);
     /* Bytes of `dir` were lost: any partial PDU must be forgotten. */
     void (*gap)(void *arg, enum gs_dir dir);
+    /* Optional: the bytes consumed next were carried by packet pcap_cnt at ts_us (segments
+     * held out of order and delivered during a later packet); pcap_cnt 0 means the packet
+     * being processed again. */
+    void (*origin)(void *arg, uint64_t pcap_cnt, uint64_t ts_us);
     void *arg;
 };
 
@@ -58,6 +62,8 @@ struct gs_tcp_segment {
     uint32_t ack;
     uint8_t flags; /* GS_TCP_* from decode.h */
     struct gs_cursor payload;
+    uint64_t pcap_cnt; /* the packet carrying the segment, for data delivered later */
+    uint64_t ts_us;
 };
 
 /*

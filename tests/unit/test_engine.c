@@ -94,6 +94,7 @@ static const struct gs_dissector *const test_dissectors[] = {&lines_dissector, N
 static struct {
     char text[MAX_SEEN][64];
     uint64_t pcap_cnt[MAX_SEEN];
+    uint64_t ts[MAX_SEEN];
     uint16_t src_port[MAX_SEEN];
     int n;
     int ticks;
@@ -119,6 +120,7 @@ static void rec_event(void *state, const struct gs_pkt_ctx *ctx, const struct gs
     if (seen.n < MAX_SEEN) {
         strcpy(seen.text[seen.n], le->text);
         seen.pcap_cnt[seen.n] = ctx->pcap_cnt;
+        seen.ts[seen.n] = ctx->ts_us;
         seen.src_port[seen.n] = ctx->flow->src_port;
         seen.n++;
     }
@@ -260,6 +262,29 @@ START_TEST(test_engine_gap_resets_dissector)
 }
 END_TEST
 
+/* Data held behind a hole and delivered during a later packet keeps the number and time of
+ * the packet that carried it (tshark's numbering when the capture lost a segment). */
+START_TEST(test_engine_held_data_keeps_its_packet)
+{
+    struct fixture f;
+    setup(&f);
+    tcp(&f, true, 40000, 7777, 0, GS_TCPF_SYN, "");
+    tcp(&f, true, 40000, 7777, 1, GS_TCPF_ACK, "abc\n");
+    tcp(&f, true, 40000, 7777, 10, GS_TCPF_ACK, "late\n");
+    uint64_t late_ts = f.ts;
+    tcp(&f, false, 40000, 7777, 1, GS_TCPF_ACK, "");
+    tcp(&f, true, 40000, 7777, 15, GS_TCPF_ACK, "next\n");
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n, 3);
+    ck_assert_str_eq(seen.text[1], "late");
+    ck_assert_uint_eq(seen.pcap_cnt[1], 3);
+    ck_assert_uint_eq(seen.ts[1], late_ts);
+    ck_assert_str_eq(seen.text[2], "next");
+    ck_assert_uint_eq(seen.pcap_cnt[2], 5);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
 START_TEST(test_engine_udp_and_anomalies)
 {
     struct fixture f;
@@ -334,6 +359,7 @@ static Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_port_binding_and_pcap_cnt);
     tcase_add_test(tc, test_engine_probe_on_odd_port);
     tcase_add_test(tc, test_engine_gap_resets_dissector);
+    tcase_add_test(tc, test_engine_held_data_keeps_its_packet);
     tcase_add_test(tc, test_engine_udp_and_anomalies);
     tcase_add_test(tc, test_engine_dissector_error_detaches);
     tcase_add_test(tc, test_engine_flow_limit_bounds_memory);

@@ -1,0 +1,11 @@
+/*
+ * fuzz_goose.c - the goose dissector on arbitrary payloads (see fuzz_support.h): each chunk is one
+ * layer-2 payload after the EtherType, possibly cut short by the capture.
+ */
+#include "fuzz_support.h"
+#include "goose.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return gs_fuzz_dissector(&gs_goose_dissector, data, size, GS_TRANSPORT_L2);
+}
