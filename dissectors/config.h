@@ -55,6 +55,12 @@ struct gs_config {
     uint32_t iec104_max_unacked;
     uint32_t iec104_max_objects;
     uint32_t iec104_max_sa_bytes;
+    /* IEC 62351-5 detector for IEC 104 (detectors/iec104_sa.c) */
+    uint32_t iec104_max_sa_associations;
+    uint32_t iec104_max_sa_users;
+    uint32_t iec104_sa_key_interval_s;
+    uint32_t iec104_sa_key_max_uses;
+    uint32_t iec104_sa_silence_s;
     /* MMS and its ISO layers */
     uint32_t mms_max_pdu_bytes;
     uint32_t mms_max_objects;

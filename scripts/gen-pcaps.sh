@@ -10,3 +10,4 @@ mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_goose" pcaps/goose.pcap
 "$gen/gen_rgoose" pcaps/rgoose.pcap
 "$gen/gen_iec104" pcaps/iec104.pcap
+mkdir -p pcaps/iec104-sa && "$gen/gen_iec104_sa" pcaps/iec104-sa

@@ -6,8 +6,10 @@
 #include <stddef.h>
 
 #include "dnp3_sa.h"
+#include "iec104_sa.h"
 
 const struct gs_detector *const gs_detector_table[] = {
     &gs_dnp3_sa_detector,
+    &gs_iec104_sa_detector,
     NULL,
 };

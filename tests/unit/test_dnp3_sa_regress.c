@@ -1,6 +1,7 @@
 /*
- * test_dnp3_sa_regress.c - the SAv5 detector end to end: `gridsensor --keys` over every
- * generated capture in pcaps/dnp3-sa/ and the real ITI captures in ../shared/pcaps.
+ * test_dnp3_sa_regress.c - the SAv5 detectors end to end: `gridsensor --keys` over every
+ * generated capture in pcaps/dnp3-sa/ and pcaps/iec104-sa/ (the IEC 104 / IEC 62351-5 twin,
+ * same .expect format, iec104.sa.* rules) and the real ITI captures in ../shared/pcaps.
  *
  * Generated: run with the key file its <case>.expect names (copied to a mode 0600 file), the
  * alerts (rule, pcap_cnt) must be exactly the `alert` lines; a valid session verifies its 7
@@ -41,8 +42,28 @@ struct run {
     char *out, *err;
     struct alert_rec alerts[MAX_ALERTS];
     size_t n;
-    json_t *sa; /* stats.detect.dnp3_sa */
+    json_t *sa; /* stats.detect.<detector> */
 };
+
+/* What differs between the DNP3 and the IEC 104 captures. */
+struct proto {
+    const char *dir;      /* under pcaps/ */
+    const char *app;      /* app_proto and alert section */
+    const char *detector; /* stats.detect.<detector> */
+    const char *prefix;   /* rule prefix */
+    const char *fields[8];
+};
+
+static const struct proto dnp3 = {"dnp3-sa",
+                                  "dnp3",
+                                  "dnp3_sa",
+                                  "dnp3.sa.",
+                                  {"user", "csq", "ksq", "mal", "function", "src", "dst"}};
+static const struct proto iec104 = {"iec104-sa",
+                                    "iec104",
+                                    "iec104_sa",
+                                    "iec104.sa.",
+                                    {"user", "csq", "ksq", "mal", "type", "ca", "cot"}};
 
 /* Copies a key file of the source tree to a fresh mode-0600 file; returns its path. */
 static char *private_keys(const char *rel)
@@ -96,7 +117,8 @@ static bool contains_ci(const char *hay, const char *needle)
     return false;
 }
 
-static void run_sensor(struct run *r, const char *keys, const char *const *pcaps, size_t n_pcaps)
+static void run_sensor_proto(struct run *r, const struct proto *pr, const char *keys,
+                             const char *const *pcaps, size_t n_pcaps)
 {
     memset(r, 0, sizeof(*r));
     char *argv[16];
@@ -126,23 +148,27 @@ static void run_sensor(struct run *r, const char *keys, const char *const *pcaps
             ck_assert_ptr_nonnull(rule);
             ck_assert_msg(fr != NULL && (strcmp(fr, "FR1") == 0 || strcmp(fr, "FR3") == 0),
                           "%s: fr", rule);
-            ck_assert_str_eq(json_string_value(json_object_get(rec, "app_proto")), "dnp3");
-            json_t *d = json_object_get(rec, "dnp3");
-            static const char *const fields[] = {"user",     "csq", "ksq", "mal",
-                                                 "function", "src", "dst"};
-            for (size_t k = 0; k < GS_ARRAY_LEN(fields); k++)
-                ck_assert_msg(json_object_get(d, fields[k]) != NULL, "%s: no dnp3.%s", rule,
-                              fields[k]);
+            ck_assert_str_eq(json_string_value(json_object_get(rec, "app_proto")), pr->app);
+            ck_assert_msg(strncmp(rule, pr->prefix, strlen(pr->prefix)) == 0, "rule %s", rule);
+            json_t *d = json_object_get(rec, pr->app);
+            for (size_t k = 0; k < GS_ARRAY_LEN(pr->fields) && pr->fields[k] != NULL; k++)
+                ck_assert_msg(json_object_get(d, pr->fields[k]) != NULL, "%s: no %s.%s", rule,
+                              pr->app, pr->fields[k]);
             ck_assert_uint_lt(r->n, MAX_ALERTS);
             snprintf(r->alerts[r->n].rule, sizeof(r->alerts[0].rule), "%s", rule);
             r->alerts[r->n++].frame = (long)json_integer_value(json_object_get(rec, "pcap_cnt"));
         } else if (type != NULL && strcmp(type, "stats") == 0) {
             r->sa = json_incref(json_object_get(
-                json_object_get(json_object_get(rec, "stats"), "detect"), "dnp3_sa"));
+                json_object_get(json_object_get(rec, "stats"), "detect"), pr->detector));
         }
         json_decref(rec);
     }
     free(copy);
+}
+
+static void run_sensor(struct run *r, const char *keys, const char *const *pcaps, size_t n_pcaps)
+{
+    run_sensor_proto(r, &dnp3, keys, pcaps, n_pcaps);
 }
 
 static void run_free(struct run *r)
@@ -155,7 +181,7 @@ static void run_free(struct run *r)
 static long sa_count(const struct run *r, const char *name)
 {
     json_t *v = json_object_get(r->sa, name);
-    ck_assert_msg(v != NULL, "stats.detect.dnp3_sa.%s missing", name);
+    ck_assert_msg(v != NULL, "stats.detect.<detector>.%s missing", name);
     return (long)json_integer_value(v);
 }
 
@@ -168,7 +194,7 @@ static bool listed(const struct alert_rec *set, size_t n, const char *rule, long
     return false;
 }
 
-static void check_case(const char *dir, const char *name)
+static void check_case(const struct proto *pr, const char *dir, const char *name)
 {
     char path[4096], line[512], keys_rel[256] = "";
     snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
@@ -199,7 +225,7 @@ static void check_case(const char *dir, const char *name)
     size_t n_secrets = update_keys(keys_rel, secrets, 16);
 
     struct run r;
-    run_sensor(&r, keys, pcaps, 1);
+    run_sensor_proto(&r, pr, keys, pcaps, 1);
     ck_assert_msg(r.rc == 0, "%s: exit %d: %s", name, r.rc, r.err);
     ck_assert_msg(r.err[0] == '\0', "%s: stderr: %s", name, r.err);
     for (size_t i = 0; i < r.n; i++)
@@ -217,7 +243,9 @@ static void check_case(const char *dir, const char *name)
         bool full = strcmp(name, "sha256-valid") == 0 || strcmp(name, "gmac-valid") == 0 ||
                     strcmp(name, "sha1-valid") == 0;
         if (full) {
-            ck_assert_int_eq(sa_count(&r, "macs_verified"), 7);
+            /* DNP3: 2 key changes, a key status MAC, 2 replies, 2 aggressive; IEC 104: 2 key
+             * changes, a key status MAC, 2 replies, 3 aggressive. */
+            ck_assert_int_eq(sa_count(&r, "macs_verified"), pr == &dnp3 ? 7 : 8);
             ck_assert_int_eq(sa_count(&r, "key_changes_verified"), 2);
         }
         ck_assert_int_ge(sa_count(&r, "macs_verified"), 3);
@@ -225,28 +253,30 @@ static void check_case(const char *dir, const char *name)
         ck_assert_int_eq(sa_count(&r, "macs_unverifiable"), 0);
     }
     long invalid = 0;
+    char mac_rule[64];
+    snprintf(mac_rule, sizeof(mac_rule), "%smac_invalid", pr->prefix);
     for (size_t i = 0; i < n_want; i++)
-        invalid += strcmp(want[i].rule, "dnp3.sa.mac_invalid") == 0;
+        invalid += strcmp(want[i].rule, mac_rule) == 0;
     ck_assert_int_eq(sa_count(&r, "macs_invalid"), invalid);
     run_free(&r);
 
     /* Without keys. */
-    run_sensor(&r, NULL, pcaps, 1);
+    run_sensor_proto(&r, pr, NULL, pcaps, 1);
     ck_assert_msg(r.rc == 0, "%s: exit %d: %s", name, r.rc, r.err);
     size_t no_key = 0;
     for (size_t i = 0; i < r.n; i++) {
-        const char *rule = r.alerts[i].rule;
-        if (strcmp(rule, "dnp3.sa.no_key") == 0) {
+        const char *rule = r.alerts[i].rule + strlen(pr->prefix);
+        if (strcmp(rule, "no_key") == 0) {
             no_key++;
             ck_assert_msg(r.alerts[i].frame == first_sa, "%s: no_key @ %ld, first_sa %ld", name,
                           r.alerts[i].frame, first_sa);
             continue;
         }
-        bool keyless = strcmp(rule, "dnp3.sa.unauthenticated_critical") == 0 ||
-                       strcmp(rule, "dnp3.sa.downgrade") == 0 ||
-                       strcmp(rule, "dnp3.sa.error") == 0 || strcmp(rule, "dnp3.sa.replay") == 0;
-        ck_assert_msg(keyless && listed(want, n_want, rule, r.alerts[i].frame),
-                      "%s without keys: %s @ %ld", name, rule, r.alerts[i].frame);
+        bool keyless = strcmp(rule, "unauthenticated_critical") == 0 ||
+                       strcmp(rule, "downgrade") == 0 || strcmp(rule, "error") == 0 ||
+                       strcmp(rule, "replay") == 0;
+        ck_assert_msg(keyless && listed(want, n_want, r.alerts[i].rule, r.alerts[i].frame),
+                      "%s without keys: %s @ %ld", name, r.alerts[i].rule, r.alerts[i].frame);
     }
     ck_assert_msg(no_key == 1, "%s without keys: %zu no_key alerts", name, no_key);
     ck_assert_int_eq(sa_count(&r, "macs_verified"), 0);
@@ -256,10 +286,10 @@ static void check_case(const char *dir, const char *name)
     free(keys);
 }
 
-START_TEST(test_dnp3_sa_regress_generated)
+static size_t check_dir(const struct proto *pr)
 {
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/pcaps/dnp3-sa", gs_test_source_dir());
+    snprintf(dir, sizeof(dir), "%s/pcaps/%s", gs_test_source_dir(), pr->dir);
     DIR *d = opendir(dir);
     ck_assert_ptr_nonnull(d);
     size_t cases = 0;
@@ -270,11 +300,49 @@ START_TEST(test_dnp3_sa_regress_generated)
             continue;
         char name[256];
         snprintf(name, sizeof(name), "%.*s", (int)(len - 7), e->d_name);
-        check_case(dir, name);
+        check_case(pr, dir, name);
         cases++;
     }
     closedir(d);
-    ck_assert_uint_ge(cases, 28);
+    return cases;
+}
+
+START_TEST(test_dnp3_sa_regress_generated)
+{
+    ck_assert_uint_ge(check_dir(&dnp3), 28);
+}
+END_TEST
+
+/* IEC 104 with IEC 62351-5: pcaps/iec104-sa/, and the secure section of pcaps/iec104.pcap
+ * (its own generator's keys: update key 00..0F for common address 1, user 1): the key change,
+ * the challenge reply and the aggressive request verify; its S_ER_NA_1 is reported, and its
+ * user 2 (no key) once. */
+START_TEST(test_dnp3_sa_regress_iec104)
+{
+    ck_assert_uint_ge(check_dir(&iec104), 8);
+    char *keys = strdup("/tmp/gs_sa_keys_XXXXXX");
+    int fd = mkstemp(keys);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fchmod(fd, 0600), 0);
+    static const char json[] = "{\"iec104\": [{\"common_address\": 1, \"user\": 1, "
+                               "\"update_key\": \"000102030405060708090a0b0c0d0e0f\"}]}";
+    ck_assert_int_eq(write(fd, json, sizeof(json) - 1), (ssize_t)(sizeof(json) - 1));
+    close(fd);
+    char pcap[4096];
+    snprintf(pcap, sizeof(pcap), "%s/pcaps/iec104.pcap", gs_test_source_dir());
+    const char *p[1] = {pcap};
+    struct run r;
+    run_sensor_proto(&r, &iec104, keys, p, 1);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_int_eq(sa_count(&r, "key_changes_verified"), 1);
+    ck_assert_int_eq(sa_count(&r, "macs_verified"), 3);
+    ck_assert_int_eq(sa_count(&r, "macs_invalid"), 0);
+    ck_assert_uint_eq(r.n, 2);
+    ck_assert_str_eq(r.alerts[0].rule, "iec104.sa.error");
+    ck_assert_str_eq(r.alerts[1].rule, "iec104.sa.no_key");
+    run_free(&r);
+    unlink(keys);
+    free(keys);
 }
 END_TEST
 
@@ -390,6 +458,7 @@ static Suite *suite_dnp3_sa_regress(void)
     TCase *tc = tcase_create("captures");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_dnp3_sa_regress_generated);
+    tcase_add_test(tc, test_dnp3_sa_regress_iec104);
     tcase_add_test(tc, test_dnp3_sa_regress_iti);
     tcase_add_test(tc, test_dnp3_sa_regress_keys_errors);
     suite_add_tcase(s, tc);
