@@ -208,6 +208,8 @@ static void put8(struct apdu *x, uint8_t v)
 
 static void putn(struct apdu *x, const uint8_t *p, size_t n)
 {
+    if (n == 0)
+        return; /* p may be NULL (a request without objects) */
     memcpy(x->b + x->n, p, n);
     x->n += n;
 }
