@@ -1129,6 +1129,26 @@ void gs_goose_sv_get_counters(const void *state, struct gs_goose_sv_counters *ou
     out->streams = d->t[K_SV].used;
 }
 
+static void det_counters(const void *state, gs_counter_fn *add, void *arg)
+{
+    struct gs_goose_sv_counters c;
+    gs_goose_sv_get_counters(state, &c);
+    add(arg, "publishers", c.publishers);
+    add(arg, "publishers_evicted", c.publishers_evicted);
+    add(arg, "streams", c.streams);
+    add(arg, "streams_evicted", c.streams_evicted);
+    add(arg, "tags_verified", c.tags_verified);
+    add(arg, "tags_invalid", c.tags_invalid);
+    add(arg, "tags_unverifiable", c.tags_unverifiable);
+    add(arg, "untagged", c.untagged);
+    add(arg, "mirror_duplicates", c.mirror_duplicates);
+    add(arg, "counters_not_moving", c.counters_not_moving);
+    add(arg, "restarts", c.restarts);
+    add(arg, "realigned", c.realigned);
+    add(arg, "unattributed", c.unattributed);
+    add(arg, "alerts_held_back", c.alerts_held_back);
+}
+
 const struct gs_detector gs_goose_sv_detector = {
     .name = "goose_sv",
     .event_mask = GS_EVENT_BIT(GS_EVENT_GOOSE) | GS_EVENT_BIT(GS_EVENT_SV),
@@ -1136,4 +1156,5 @@ const struct gs_detector gs_goose_sv_detector = {
     .destroy = det_destroy,
     .on_event = det_event,
     .on_time = det_time,
+    .counters = det_counters,
 };

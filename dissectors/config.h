@@ -43,6 +43,13 @@ struct gs_config {
     uint32_t dnp3_max_points;
     uint32_t dnp3_max_associations;
     uint32_t dnp3_max_sa_objects;
+    /* DNP3 Secure Authentication detector (detectors/dnp3_sa.c) */
+    uint32_t dnp3_max_sa_associations;
+    uint32_t dnp3_max_sa_users;
+    uint32_t dnp3_max_sa_copy_bytes;
+    uint32_t dnp3_sa_key_interval_s;
+    uint32_t dnp3_sa_key_max_uses;
+    uint32_t dnp3_sa_silence_s;
     /* IEC 60870-5-104 */
     uint32_t iec104_cot_size;
     uint32_t iec104_ca_size;
@@ -50,6 +57,12 @@ struct gs_config {
     uint32_t iec104_max_unacked;
     uint32_t iec104_max_objects;
     uint32_t iec104_max_sa_bytes;
+    /* IEC 62351-5 detector for IEC 104 (detectors/iec104_sa.c) */
+    uint32_t iec104_max_sa_associations;
+    uint32_t iec104_max_sa_users;
+    uint32_t iec104_sa_key_interval_s;
+    uint32_t iec104_sa_key_max_uses;
+    uint32_t iec104_sa_silence_s;
     /* MMS and its ISO layers */
     uint32_t mms_max_pdu_bytes;
     uint32_t mms_max_objects;

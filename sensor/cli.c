@@ -14,6 +14,7 @@ enum long_only {
     OPT_SHOW_CONFIG,
     OPT_NO_CLASSIFY,
     OPT_POLICY,
+    OPT_KEYS,
 };
 
 void gs_cli_usage(FILE *out)
@@ -46,6 +47,9 @@ void gs_cli_usage(FILE *out)
           "Detection:\n"
           "      --policy FILE      conduit policy (JSON): which endpoints talk which protocol\n"
           "                         and what each conduit requires (e.g. TLS, a TLS profile)\n"
+          "      --keys FILE        key store (JSON, mode 0600): DNP3 and IEC 104 secure\n"
+          "                         authentication update keys, to verify every SA MAC, and\n"
+          "                         GOOSE/SV group keys, to verify IEC 62351-6 tags\n"
           "\n"
           "Tuning:\n"
           "      --set NAME=VALUE   change a limit, e.g. --set flow.max_flows=100000\n"
@@ -81,6 +85,7 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
         {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
         {"no-classify", no_argument, NULL, OPT_NO_CLASSIFY},
         {"policy", required_argument, NULL, OPT_POLICY},
+        {"keys", required_argument, NULL, OPT_KEYS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -139,6 +144,13 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
                 return -1;
             }
             opts->policy_file = optarg;
+            break;
+        case OPT_KEYS:
+            if (opts->keys_file != NULL) {
+                snprintf(errbuf, GS_ERRBUF_SIZE, "only one --keys file");
+                return -1;
+            }
+            opts->keys_file = optarg;
             break;
         case 'h':
             opts->help = true;

@@ -5,10 +5,14 @@
 
 #include <stddef.h>
 
+#include "dnp3_sa.h"
 #include "goose_sv.h"
+#include "iec104_sa.h"
 #include "tls_profile.h"
 
 const struct gs_detector *const gs_detector_table[] = {
+    &gs_dnp3_sa_detector,
+    &gs_iec104_sa_detector,
     &gs_tls_profile_detector,
     &gs_goose_sv_detector,
     NULL,

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "engine.h"
+#include "keystore.h"
 #include "log.h"
 #include "output_json.h"
 #include "policy.h"
@@ -201,6 +202,13 @@ int main(int argc, char **argv)
     struct gs_output *out = NULL;
     struct gs_engine *eng = NULL;
     struct gs_policy *policy = NULL;
+    struct gs_keystore *keys = NULL;
+    /* Keys first: the loader borrows jansson's allocator, before any output thread runs. */
+    if (opts.keys_file != NULL && gs_keystore_load(opts.keys_file, &keys, errbuf) != 0) {
+        gs_log(GS_LOG_ERROR, "%s", errbuf);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (caps == NULL) {
         gs_log(GS_LOG_ERROR, "out of memory");
         rc = EXIT_RUNTIME;
@@ -238,6 +246,7 @@ int main(int argc, char **argv)
                                       .log_events = opts.log_events,
                                       .classify = opts.classify,
                                       .policy = policy,
+                                      .keys = keys,
                                       .output = out};
     eng = gs_engine_create(&eopts, errbuf);
     if (eng == NULL) {
@@ -266,6 +275,7 @@ int main(int argc, char **argv)
 
 done:
     gs_engine_destroy(eng);
+    gs_keystore_destroy(keys);
     gs_output_destroy(out);
     gs_policy_free(policy);
     for (size_t i = 0; caps != NULL && i < opts.n_files; i++)

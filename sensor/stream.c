@@ -285,6 +285,14 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
         }
         return;
     }
+    /* The peer acknowledged bytes beyond a hole we are holding segments behind: the capture
+     * missed them and they will not come. The peer sent them before this segment (it is
+     * acknowledged here), so they are delivered first: a reply must not overtake the
+     * request it answers. */
+    if ((seg->flags & GS_TCP_ACK) && peer->started && peer->ooo != NULL &&
+        seq_diff(seg->ack, peer->ooo->seq) >= 0)
+        skip_hole(peer, env, seg->dir == GS_DIR_TO_SERVER ? GS_DIR_TO_CLIENT : GS_DIR_TO_SERVER);
+
     size_t wire = seg->payload.wire_len;
     if (!sd->started && wire != 0) {
         sd->started = true;
@@ -295,12 +303,6 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
         data_segment(sd, env, seg);
     if (seg->flags & GS_TCP_FIN)
         sd->fin = true;
-
-    /* The peer acknowledged bytes beyond a hole we are holding segments behind: the capture
-     * missed them and they will not come. */
-    if ((seg->flags & GS_TCP_ACK) && peer->started && peer->ooo != NULL &&
-        seq_diff(seg->ack, peer->ooo->seq) >= 0)
-        skip_hole(peer, env, seg->dir == GS_DIR_TO_SERVER ? GS_DIR_TO_CLIENT : GS_DIR_TO_SERVER);
 }
 
 void gs_stream_flush(struct gs_stream_dir streams[2], const struct gs_stream_env *env)

@@ -16,6 +16,8 @@ struct recorder {
     size_t len[2];
     int gaps[2];
     int calls;
+    char order[64]; /* 'S' or 'C' per line delivered, across both directions */
+    size_t n_order;
 };
 
 static struct gs_parse_res consume_lines(void *arg, enum gs_dir dir, struct gs_cursor *cur)
@@ -30,6 +32,8 @@ static struct gs_parse_res consume_lines(void *arg, enum gs_dir dir, struct gs_c
             memcpy(r->delivered[dir] + r->len[dir], p + used, i + 1 - used);
             r->len[dir] += i + 1 - used;
             used = i + 1;
+            if (r->n_order < sizeof(r->order) - 1)
+                r->order[r->n_order++] = dir == GS_DIR_TO_SERVER ? 'S' : 'C';
         }
     }
     if (used < avail)
@@ -167,6 +171,28 @@ START_TEST(test_stream_gap_acked_by_peer)
 }
 END_TEST
 
+/* Both directions lost bytes: a request held behind its hole is released by the answer's ACK,
+ * and must reach the consumer before that answer (which the peer sent after it). */
+START_TEST(test_stream_gap_release_keeps_causal_order)
+{
+    struct fixture f;
+    setup(&f);
+    seg(&f, GS_DIR_TO_SERVER, 0, GS_TCP_SYN, 0, "");
+    seg(&f, GS_DIR_TO_CLIENT, 500, GS_TCP_SYN | GS_TCP_ACK, 1, "");
+    seg(&f, GS_DIR_TO_SERVER, 1, GS_TCP_ACK, 501, "a\n");
+    seg(&f, GS_DIR_TO_CLIENT, 501, GS_TCP_ACK, 3, "b\n");
+    seg(&f, GS_DIR_TO_SERVER, 50, GS_TCP_ACK, 503, "req\n");   /* after a hole: held */
+    seg(&f, GS_DIR_TO_CLIENT, 600, GS_TCP_ACK, 54, "chal\n");  /* held; releases req */
+    seg(&f, GS_DIR_TO_SERVER, 54, GS_TCP_ACK, 605, "reply\n"); /* releases chal first */
+    seg(&f, GS_DIR_TO_CLIENT, 605, GS_TCP_ACK, 60, "done\n");
+    expect(&f, GS_DIR_TO_SERVER, "a\n|req\nreply\n");
+    expect(&f, GS_DIR_TO_CLIENT, "b\n|chal\ndone\n");
+    f.rec.order[f.rec.n_order] = '\0';
+    ck_assert_str_eq(f.rec.order, "SCSCSC");
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_stream_ooo_cap_forces_gap)
 {
     struct fixture f;
@@ -278,6 +304,7 @@ static Suite *suite_stream(void)
     tcase_add_test(tc, test_stream_retransmission_and_overlap);
     tcase_add_test(tc, test_stream_out_of_order);
     tcase_add_test(tc, test_stream_gap_acked_by_peer);
+    tcase_add_test(tc, test_stream_gap_release_keeps_causal_order);
     tcase_add_test(tc, test_stream_ooo_cap_forces_gap);
     tcase_add_test(tc, test_stream_midstream_pickup);
     tcase_add_test(tc, test_stream_truncated_segment_is_gap);
