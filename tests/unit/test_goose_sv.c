@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -775,6 +776,51 @@ START_TEST(test_goose_sv_packed_key_id_first)
 }
 END_TEST
 
+/* The command line: --keys with a mode-0600 copy of the test-only file, --stats. */
+START_TEST(test_goose_sv_cli)
+{
+    char src[4096], keys[] = "/tmp/gs-goose-sv-keys-XXXXXX", pcap[4096];
+    snprintf(src, sizeof(src), "%s/keys/examples/test-only-goose-sv.json", gs_test_source_dir());
+    size_t n;
+    char *text = slurp(src, &n);
+    ck_assert_ptr_nonnull(text);
+    int fd = mkstemp(keys);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fchmod(fd, 0600), 0);
+    ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
+    close(fd);
+    free(text);
+    snprintf(pcap, sizeof(pcap), "%s/pcaps/goose-sv/goose-tag-bitflip.pcap", gs_test_source_dir());
+    char *argv[] = {(char *)gs_test_gridsensor(), "--keys", keys, "--stats", "-r", pcap, NULL};
+    char *out = NULL, *err = NULL;
+    int rc = gs_test_run(argv, &out, &err);
+    unlink(keys);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    size_t alerts = 0;
+    for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        json_t *r = json_loads(line, 0, NULL);
+        ck_assert_ptr_nonnull(r);
+        const char *type = json_string_value(json_object_get(r, "event_type"));
+        if (strcmp(type, "alert") == 0) {
+            alerts++;
+            json_t *a = json_object_get(r, "alert");
+            ck_assert_str_eq(json_string_value(json_object_get(a, "rule")), "goose.tag_invalid");
+            ck_assert_int_eq(json_integer_value(json_object_get(r, "pcap_cnt")), 4);
+        } else if (strcmp(type, "stats") == 0) {
+            json_t *g =
+                json_object_get(json_object_get(json_object_get(r, "stats"), "detect"), "goose_sv");
+            ck_assert_int_eq(json_integer_value(json_object_get(g, "tags_verified")), 5);
+            ck_assert_int_eq(json_integer_value(json_object_get(g, "tags_invalid")), 1);
+            ck_assert_int_eq(json_integer_value(json_object_get(g, "publishers")), 1);
+        }
+        json_decref(r);
+    }
+    ck_assert_uint_eq(alerts, 1);
+    free(out);
+    free(err);
+}
+END_TEST
+
 static Suite *suite_goose_sv(void)
 {
     Suite *s = suite_create("goose_sv");
@@ -790,6 +836,7 @@ static Suite *suite_goose_sv(void)
     tcase_add_test(tc, test_goose_sv_publishers_bounded);
     tcase_add_test(tc, test_goose_sv_holddown);
     tcase_add_test(tc, test_goose_sv_packed_key_id_first);
+    tcase_add_test(tc, test_goose_sv_cli);
     suite_add_tcase(s, tc);
     return s;
 }
