@@ -65,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.goose_alert_holddown_s = 0;
     cfg.sv_alert_holddown_s = 0;
     cfg.output_queue_bytes = 65536;
+    cfg.flow_max_flows = 64;
+    cfg.ipfrag_max_datagrams = 8;
+    cfg.redundancy_max_nodes = 16;
     static const char *const sinks[] = {"file:/dev/null"};
     struct gs_output *out = gs_output_create(sinks, 1, true, &cfg, errbuf);
     static const struct gs_detector *const dets[] = {&gs_goose_sv_detector, NULL};
