@@ -35,6 +35,12 @@ static inline void gs_detect_alert(const struct gs_detect_env *env, const struct
 
 #define GS_EVENT_BIT(type) (1u << (unsigned)(type))
 
+/* Receives one counter of a detector for the stats record; `name` is static storage. */
+typedef void gs_counter_fn(void *arg, const char *name, uint64_t value);
+
+/* The most counters one detector reports (struct gs_detector.counters). */
+#define GS_DETECTOR_MAX_COUNTERS 32
+
 struct gs_detector {
     const char *name;
     uint32_t event_mask; /* GS_EVENT_BIT() of each event type it wants */
@@ -54,6 +60,9 @@ struct gs_detector {
      * whole (plaintext on a conduit that must be TLS) without subscribing to every event
      * type of every protocol. May be NULL. */
     void (*on_flow)(void *state, const struct gs_pkt_ctx *ctx, const char *app_proto);
+    /* Reports the detector's counters for the stats record (`stats.detect.<name>`): calls
+     * add(arg, name, value) for each, at most GS_DETECTOR_MAX_COUNTERS. May be NULL. */
+    void (*counters)(const void *state, gs_counter_fn *add, void *arg);
 };
 
 #endif

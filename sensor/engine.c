@@ -490,6 +490,42 @@ void gs_engine_finish(struct gs_engine *eng)
 
 /* ---- lifecycle and stats ------------------------------------------------------------------- */
 
+struct counter_sink {
+    struct gs_named_counter *slots;
+    size_t n;
+};
+
+static void add_counter(void *arg, const char *name, uint64_t value)
+{
+    struct counter_sink *sink = arg;
+    if (sink->n < GS_DETECTOR_MAX_COUNTERS)
+        sink->slots[sink->n++] = (struct gs_named_counter){name, value};
+}
+
+/* The counters of every detector that reports some, into arrays the caller frees (one block). */
+static struct gs_detector_counters *detector_counters(struct gs_engine *eng, size_t *n_out)
+{
+    *n_out = 0;
+    size_t n = eng->n_detectors;
+    struct gs_detector_counters *groups = NULL;
+    if (n != 0)
+        groups = calloc(
+            1, n * (sizeof(*groups) + GS_DETECTOR_MAX_COUNTERS * sizeof(struct gs_named_counter)));
+    if (groups == NULL)
+        return NULL;
+    struct gs_named_counter *slots = (struct gs_named_counter *)(void *)(groups + n);
+    for (size_t i = 0; i < n; i++) {
+        const struct detector_slot *slot = &eng->detectors[i];
+        if (slot->det->counters == NULL)
+            continue;
+        struct counter_sink sink = {slots + *n_out * GS_DETECTOR_MAX_COUNTERS, 0};
+        slot->det->counters(slot->state, add_counter, &sink);
+        groups[*n_out] = (struct gs_detector_counters){slot->det->name, sink.slots, sink.n};
+        (*n_out)++;
+    }
+    return groups;
+}
+
 void gs_engine_report_stats(struct gs_engine *eng)
 {
     if (eng->out == NULL)
@@ -513,7 +549,10 @@ void gs_engine_report_stats(struct gs_engine *eng)
                                      .n_anomalies = eng->n_anomalies,
                                      .classified = classified,
                                      .n_classified = n_classified};
+    struct gs_detector_counters *detectors = detector_counters(eng, &report.n_detectors);
+    report.detectors = detectors;
     gs_output_stats(eng->out, eng->clock_us, &report);
+    free(detectors);
     free(classified);
 }
 

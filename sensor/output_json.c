@@ -468,6 +468,13 @@ void gs_output_stats(struct gs_output *out, uint64_t ts_us, const struct gs_stat
     set_u64(detect, "alerts", st->alerts);
     set_u64(detect, "events_logged", st->events_logged);
     set_u64(detect, "dissector_errors", st->dissector_errors);
+    for (size_t i = 0; i < report->n_detectors; i++) {
+        const struct gs_detector_counters *dc = &report->detectors[i];
+        json_t *o = json_object();
+        for (size_t k = 0; k < dc->n; k++)
+            set_u64(o, dc->counters[k].name, dc->counters[k].count);
+        json_object_set_new(detect, dc->name, o);
+    }
     json_object_set_new(s, "detect", detect);
 
     /* Offline, sink counters are read after everything before this record was written out;

@@ -104,6 +104,13 @@ struct gs_app_counters {
     uint64_t anomalies; /* anomaly events it emitted */
 };
 
+/* The counters one detector reports, under its name. */
+struct gs_detector_counters {
+    const char *name;
+    const struct gs_named_counter *counters;
+    size_t n;
+};
+
 /* Everything the stats record reports, gathered by the engine. */
 struct gs_stats_report {
     const struct gs_stats *stats;
@@ -113,6 +120,8 @@ struct gs_stats_report {
     size_t n_anomalies;
     const struct gs_named_counter *classified; /* flows per nDPI protocol */
     size_t n_classified;
+    const struct gs_detector_counters *detectors; /* detectors that report counters */
+    size_t n_detectors;
 };
 
 /* Counts one packet of link type `dlt`. */
