@@ -8,7 +8,10 @@
  * each series; the period is their median and the jitter their median absolute deviation
  * (MAD), which one late poll or a burst of retries does not move. A period is trusted
  * ("periodic") when at least baseline.min_samples intervals were measured, the MAD is at most
- * baseline.max_jitter_pct of the median, and the series still polled at the end of learning.
+ * baseline.max_jitter_pct of the median, no more than 1 interval in 20 is longer than the
+ * period and its tolerance (polls in two rhythms), and the series still polled at the end of
+ * learning. The tolerance is baseline.tolerance_pct, or 6 MAD when the series is jittery;
+ * per_poll, the requests per period over the whole learning, scales the rate checks.
  *
  * Enforcing, in packet time (an offline replay raises what live capture would):
  *   - poll_missed: a periodic series silent for period x (1 + tolerance). Checked in on_time,
@@ -355,7 +358,7 @@ void gs_baseline_learned(const struct gs_baseline *b, const struct gs_baseline_s
     const struct gs_config *cfg = b->cfg;
     memset(out, 0, sizeof(*out));
     out->tolerance = cfg->baseline_tolerance_pct / 100.0;
-    out->per_poll = s->polls != 0 ? (double)s->requests / (double)s->polls : 1.0;
+    out->per_poll = 1.0;
     size_t n = s->n_gaps < cfg->baseline_learn_samples ? s->n_gaps : cfg->baseline_learn_samples;
     out->samples = n;
     const uint32_t *ring = ring_of(b, s);
@@ -372,15 +375,28 @@ void gs_baseline_learned(const struct gs_baseline *b, const struct gs_baseline_s
         v[i] = v[i] > med_ms ? v[i] - med_ms : med_ms - v[i];
     qsort(v, n, sizeof(*v), cmp_u32);
     out->mad_us = median_us(v, n);
-    free(v);
     if (out->period_us == 0) {
+        free(v);
         out->note = "period under a millisecond";
         return;
     }
+    /* Requests per period, over the whole learning: what a rate window is measured against
+     * (retries and multi-part polls included, whatever the pattern of the polls). */
+    if (s->last_us > s->first_us)
+        out->per_poll =
+            (double)(s->requests - 1) * (double)out->period_us / (double)(s->last_us - s->first_us);
+    out->per_poll = fmin(fmax(out->per_poll, GS_BASELINE_MIN_PER_POLL), GS_BASELINE_MAX_PER_POLL);
     /* A jittery but periodic series gets room: about four standard deviations (6 MAD). */
     double spread = 6.0 * (double)out->mad_us / (double)out->period_us;
     if (spread > out->tolerance)
-        out->tolerance = ceil(spread * 100.0) / 100.0;
+        out->tolerance = fmin(ceil(spread * 100.0) / 100.0, GS_BASELINE_MAX_TOLERANCE);
+    /* The period must hold for the learning traffic itself: a series that would have raised
+     * a missed poll on more than 1 interval in 20 (polls in two rhythms) is not trusted. */
+    double allowed = (double)out->period_us * (1.0 + out->tolerance);
+    size_t late = 0;
+    for (size_t i = 0; i < n; i++)
+        late += (double)ring[i] * US_PER_MS > allowed;
+    free(v);
     if (n < cfg->baseline_min_samples) {
         out->note = "too few polls to trust a period";
         return;
@@ -389,7 +405,10 @@ void gs_baseline_learned(const struct gs_baseline *b, const struct gs_baseline_s
         out->note = "too irregular to trust a period";
         return;
     }
-    double allowed = (double)out->period_us * (1.0 + out->tolerance);
+    if (late * 20 > n) {
+        out->note = "too many intervals longer than period x (1 + tolerance)";
+        return;
+    }
     if (b->last_us > s->last_us && (double)(b->last_us - s->last_us) > allowed) {
         out->note = "stopped before the end of learning";
         return;

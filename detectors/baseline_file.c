@@ -35,7 +35,6 @@
 
 #define FORMAT_NAME    "gridsensor-baseline"
 #define FORMAT_VERSION 1
-#define MAX_PERIOD_S   604800.0 /* a week */
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
@@ -160,9 +159,10 @@ static int parse_series(struct where *w, struct gs_baseline *b, size_t index, js
     bool periodic = false, check_rate = true;
     double period_s = 0, tolerance = b->cfg->baseline_tolerance_pct / 100.0, per_poll = 1.0;
     if (get_bool(w, index, obj, "periodic", &periodic) != 0 ||
-        get_number(w, index, obj, "period_s", 0.001, MAX_PERIOD_S, &period_s) != 0 ||
-        get_number(w, index, obj, "tolerance", 0, 100, &tolerance) != 0 ||
-        get_number(w, index, obj, "per_poll", 0.001, 1000, &per_poll) != 0 ||
+        get_number(w, index, obj, "period_s", 0.001, GS_BASELINE_MAX_PERIOD_S, &period_s) != 0 ||
+        get_number(w, index, obj, "tolerance", 0, GS_BASELINE_MAX_TOLERANCE, &tolerance) != 0 ||
+        get_number(w, index, obj, "per_poll", GS_BASELINE_MIN_PER_POLL, GS_BASELINE_MAX_PER_POLL,
+                   &per_poll) != 0 ||
         get_bool(w, index, obj, "check_rate", &check_rate) != 0)
         return -1;
     if (periodic && period_s == 0) {
@@ -400,7 +400,7 @@ static json_t *series_json(const struct gs_baseline *b, const struct gs_baseline
     if (s->conduit != NULL)
         json_object_set_new(o, "conduit", json_string(s->conduit->name));
     json_object_set_new(o, "periodic", json_boolean(l.periodic));
-    if (l.samples != 0) {
+    if (l.samples != 0 && l.period_us >= 1000) {
         json_object_set_new(o, "period_s", json_real(seconds(l.period_us)));
         json_object_set_new(o, "tolerance", json_real(round_to(l.tolerance, 0.01)));
         json_object_set_new(o, "per_poll", json_real(round_to(l.per_poll, 0.001)));
@@ -431,6 +431,10 @@ int gs_baseline_save(const struct gs_baseline *b, const char *path, struct gs_ba
     const struct gs_config *cfg = b->cfg;
     if (saved != NULL)
         memset(saved, 0, sizeof(*saved));
+    if (!b->learning) {
+        snprintf(errbuf, GS_ERRBUF_SIZE, "baseline %s: only a learning baseline is written", path);
+        return -1;
+    }
     size_t total = b->n_pinned + b->n_runtime;
     const struct gs_baseline_series **order = calloc(total + 1, sizeof(*order));
     json_t *root = json_object();

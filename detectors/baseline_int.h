@@ -22,6 +22,13 @@
 #define GS_BASELINE_NONE     UINT32_MAX
 #define GS_BASELINE_ANY_KIND "*" /* a policy poll without "kind": any request of the client */
 
+/* What a baseline file may say (and learning writes within): periods up to the longest
+ * interval learning measures (2^32 ms), tolerances up to 100 periods. */
+#define GS_BASELINE_MAX_PERIOD_S  4294967.0
+#define GS_BASELINE_MAX_TOLERANCE 100.0
+#define GS_BASELINE_MIN_PER_POLL  0.001
+#define GS_BASELINE_MAX_PER_POLL  1000000.0
+
 enum gs_baseline_proto {
     GS_BASELINE_DNP3 = 0,
     GS_BASELINE_IEC104,
