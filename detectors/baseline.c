@@ -860,12 +860,12 @@ static struct gs_baseline_series *series_for(struct bl_detector *st, const struc
     struct gs_baseline *b = st->model;
     const struct gs_flow_info *f = o->flow;
     struct gs_baseline_series *s = gs_baseline_find(b, o->proto, &f->src, &f->dst, kind);
+    bool created = false;
     if (s == NULL) {
         s = add_runtime(b, o->proto, &f->src, &f->dst, kind);
         if (s == NULL)
             return NULL;
-        if (b->from_file && strcmp(kind, GS_BASELINE_ANY_KIND) != 0)
-            judge_new(st, ctx, s);
+        created = true;
     }
     if (!s->conduit_known) {
         if (!*looked_up) {
@@ -874,6 +874,8 @@ static struct gs_baseline_series *series_for(struct bl_detector *st, const struc
         }
         apply_policy(st, s, *conduit);
     }
+    if (created && b->from_file && strcmp(kind, GS_BASELINE_ANY_KIND) != 0)
+        judge_new(st, ctx, s);
     return s;
 }
 

@@ -624,7 +624,9 @@ START_TEST(test_baseline_new_talker_and_request)
 {
     struct h h;
     h_init(&h);
-    h_start(&h, 'e', one_series(30, 0.5), NULL);
+    h_start(&h, 'e', one_series(30, 0.5),
+            "{\"conduits\": [{\"name\": \"C-WAN-RTU\", \"protocol\": \"dnp3\",\n"
+            "  \"clients\": [\"10.1.0.0/24\"], \"servers\": [\"10.2.0.10\"]}]}");
     read_class0(&h, 0);
     dnp3_req(&h, 1000, 66, GS_DNP3_FC_READ, 60, 1, 1024); /* a new master */
     dnp3_req(&h, 2000, 66, GS_DNP3_FC_READ, 60, 2, 1024); /* its second kind: no more */
@@ -632,6 +634,7 @@ START_TEST(test_baseline_new_talker_and_request)
     ck_assert_int_eq(count_rule(&h, "baseline.new_talker"), 1);
     ck_assert_str_eq(h.alerts[0].key, "dnp3 10.1.0.66 > 10.2.0.10 READ g60v1 @1024");
     ck_assert_uint_eq(h.alerts[0].pcap_cnt, 3); /* its first request (after one tick) */
+    ck_assert_str_eq(h.alerts[0].conduit, "C-WAN-RTU");
     /* The known master sends a COLD_RESTART, twice. */
     dnp3_req(&h, 4000, 2, 0x0D, 0, 0, 1024);
     dnp3_req(&h, 5000, 2, 0x0D, 0, 0, 1024);
