@@ -18,10 +18,12 @@ struct gs_config {
     /* flow table */
     uint32_t flow_max_flows;
     uint32_t flow_idle_timeout_s;
+    uint32_t flow_max_state_mib;
     /* TCP stream reassembly, per direction */
     uint32_t stream_max_bytes_per_dir;
     uint32_t stream_max_ooo_bytes;
     uint32_t stream_max_ooo_segments;
+    uint32_t stream_max_total_mib;
     /* IP fragment reassembly */
     uint32_t ipfrag_max_datagrams;
     uint32_t ipfrag_max_bytes;
@@ -41,6 +43,13 @@ struct gs_config {
     uint32_t dnp3_max_points;
     uint32_t dnp3_max_associations;
     uint32_t dnp3_max_sa_objects;
+    /* DNP3 Secure Authentication detector (detectors/dnp3_sa.c) */
+    uint32_t dnp3_max_sa_associations;
+    uint32_t dnp3_max_sa_users;
+    uint32_t dnp3_max_sa_copy_bytes;
+    uint32_t dnp3_sa_key_interval_s;
+    uint32_t dnp3_sa_key_max_uses;
+    uint32_t dnp3_sa_silence_s;
     /* IEC 60870-5-104 */
     uint32_t iec104_cot_size;
     uint32_t iec104_ca_size;
@@ -48,6 +57,12 @@ struct gs_config {
     uint32_t iec104_max_unacked;
     uint32_t iec104_max_objects;
     uint32_t iec104_max_sa_bytes;
+    /* IEC 62351-5 detector for IEC 104 (detectors/iec104_sa.c) */
+    uint32_t iec104_max_sa_associations;
+    uint32_t iec104_max_sa_users;
+    uint32_t iec104_sa_key_interval_s;
+    uint32_t iec104_sa_key_max_uses;
+    uint32_t iec104_sa_silence_s;
     /* MMS and its ISO layers */
     uint32_t mms_max_pdu_bytes;
     uint32_t mms_max_objects;

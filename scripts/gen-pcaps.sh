@@ -5,7 +5,6 @@ cd "$(dirname "$0")/.."
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$(nproc)" >/dev/null
 gen=build/dev/pcaps
-"$gen/gen_demo" pcaps/demo.pcap
 mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_goose" pcaps/goose.pcap
 "$gen/gen_rgoose" pcaps/rgoose.pcap
@@ -13,3 +12,6 @@ mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_tls" pcaps/tls_62351.pcap
 "$gen/gen_mms" pcaps/mms_station.pcap
 mkdir -p pcaps/baseline && "$gen/gen_baseline" pcaps/baseline
+mkdir -p pcaps/iec104-sa && "$gen/gen_iec104_sa" pcaps/iec104-sa
+# Last: the demo capture appends packets of the captures above.
+"$gen/gen_demo" pcaps/demo.pcap pcaps

@@ -65,8 +65,7 @@ int gs_capture_open_file(struct gs_capture **cap, const char *path, char *errbuf
         if (c->pcap == NULL) {
             fclose(fp);
             free(c);
-            snprintf(errbuf, GS_ERRBUF_SIZE, "%s: not a pcap or pcapng capture (%s)", path,
-                     perr);
+            snprintf(errbuf, GS_ERRBUF_SIZE, "%s: not a pcap or pcapng capture (%s)", path, perr);
             return GS_CAPTURE_EFORMAT;
         }
         c->dlt = pcap_datalink(c->pcap);

@@ -14,6 +14,7 @@ enum long_only {
     OPT_SHOW_CONFIG,
     OPT_NO_CLASSIFY,
     OPT_POLICY,
+    OPT_KEYS,
     OPT_BASELINE,
     OPT_LEARN,
 };
@@ -48,6 +49,8 @@ void gs_cli_usage(FILE *out)
           "Detection:\n"
           "      --policy FILE      conduit policy (JSON): which endpoints talk which protocol\n"
           "                         and what each conduit requires (e.g. TLS, a TLS profile)\n"
+          "      --keys FILE        key store (JSON, mode 0600): DNP3 and IEC 104 secure\n"
+          "                         authentication update keys, to verify every SA MAC\n"
           "      --baseline FILE    poll-rate baseline (JSON) to enforce: missed polls, rates far\n"
           "                         off, new talkers; with --learn, where the baseline is written\n"
           "      --learn            learn the poll-rate baseline instead of enforcing it\n"
@@ -86,6 +89,7 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
         {"show-config", no_argument, NULL, OPT_SHOW_CONFIG},
         {"no-classify", no_argument, NULL, OPT_NO_CLASSIFY},
         {"policy", required_argument, NULL, OPT_POLICY},
+        {"keys", required_argument, NULL, OPT_KEYS},
         {"baseline", required_argument, NULL, OPT_BASELINE},
         {"learn", no_argument, NULL, OPT_LEARN},
         {"help", no_argument, NULL, 'h'},
@@ -146,6 +150,13 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
                 return -1;
             }
             opts->policy_file = optarg;
+            break;
+        case OPT_KEYS:
+            if (opts->keys_file != NULL) {
+                snprintf(errbuf, GS_ERRBUF_SIZE, "only one --keys file");
+                return -1;
+            }
+            opts->keys_file = optarg;
             break;
         case OPT_BASELINE:
             if (opts->baseline_file != NULL) {

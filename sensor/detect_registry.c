@@ -6,9 +6,13 @@
 #include <stddef.h>
 
 #include "baseline.h"
+#include "dnp3_sa.h"
+#include "iec104_sa.h"
 #include "tls_profile.h"
 
 const struct gs_detector *const gs_detector_table[] = {
+    &gs_dnp3_sa_detector,
+    &gs_iec104_sa_detector,
     &gs_tls_profile_detector,
     &gs_baseline_detector,
     NULL,

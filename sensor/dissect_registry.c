@@ -13,15 +13,9 @@
 #include "tls.h"
 
 const struct gs_dissector *const gs_dissector_table[] = {
-    &gs_dnp3_dissector,
-    &gs_iec104_dissector,
-    &gs_mms_dissector,
-    &gs_tls_dissector,
-    &gs_goose_dissector,
-    &gs_gse_dissector,
-    &gs_sv_dissector,
-    &gs_rsession_dissector,
-    NULL,
+    &gs_dnp3_dissector, &gs_iec104_dissector,   &gs_mms_dissector,
+    &gs_tls_dissector,  &gs_goose_dissector,    &gs_gse_dissector,
+    &gs_sv_dissector,   &gs_rsession_dissector, NULL,
 };
 
 size_t gs_dissector_table_len(const struct gs_dissector *const *table)

@@ -133,17 +133,49 @@ static void flow_info_for(const struct gs_flow *flow, enum gs_dir dir, struct gs
     info->dir = dir;
 }
 
+/* Makes room for `size` more bytes of protocol state under flow.max_state_mib by evicting the
+ * least recently seen flows (never `flow`); false if even that is not enough. */
+static bool reserve_state(struct gs_engine *eng, const struct gs_flow *flow, size_t size)
+{
+    uint64_t cap = (uint64_t)eng->cfg->flow_max_state_mib << 20;
+    struct gs_flow_stats *fs = &eng->stats.flows;
+    while (fs->state_bytes + size > cap) {
+        if (!gs_flow_evict_oldest(eng->flows, flow))
+            return false;
+        fs->evicted_for_memory++;
+    }
+    return true;
+}
+
+static void release_state(struct gs_engine *eng, struct gs_flow *flow)
+{
+    free(flow->dissector_state);
+    flow->dissector_state = NULL;
+    eng->stats.flows.state_bytes -= flow->dissector_state_bytes;
+    flow->dissector_state_bytes = 0;
+}
+
 static void bind_dissector(struct gs_engine *eng, struct gs_flow *flow, int index)
 {
     const struct gs_dissector *d = eng->dissectors[index];
     size_t size = d->state_size != NULL ? d->state_size(eng->cfg) : 0;
     void *state = NULL;
     if (size != 0) {
+        if (!reserve_state(eng, flow, size)) {
+            eng->stats.flows.state_refused++;
+            flow->dissector_failed = true;
+            return;
+        }
         state = calloc(1, size);
         if (state == NULL) {
             flow->dissector_failed = true;
             return;
         }
+        struct gs_flow_stats *fs = &eng->stats.flows;
+        fs->state_bytes += size;
+        if (fs->state_bytes > fs->max_state_bytes)
+            fs->max_state_bytes = fs->state_bytes;
+        flow->dissector_state_bytes = size;
     }
     if (d->state_init != NULL)
         d->state_init(state, eng->cfg);
@@ -204,8 +236,7 @@ static void confirm_port_binding(struct gs_engine *eng, struct gs_flow *flow,
     if (index < 0 || eng->dissectors[index] == owner)
         return;
     eng->apps[flow->app_index].flows--;
-    free(flow->dissector_state);
-    flow->dissector_state = NULL;
+    release_state(eng, flow);
     flow->dissector = NULL;
     bind_dissector(eng, flow, index);
 }
@@ -281,8 +312,8 @@ static void release_flow(void *arg, struct gs_flow *flow, enum gs_flow_end why)
         eng->cur_flow = flow;
         eng->cur_ctx = &ctx;
         gs_stream_flush(flow->tcp, &eng->stream_env);
-        gs_stream_free(&flow->tcp[0]);
-        gs_stream_free(&flow->tcp[1]);
+        gs_stream_free(&flow->tcp[0], &eng->stats.stream);
+        gs_stream_free(&flow->tcp[1], &eng->stats.stream);
     }
     if (flow->classify != NULL) {
         if (flow->classified == 0)
@@ -296,8 +327,7 @@ static void release_flow(void *arg, struct gs_flow *flow, enum gs_flow_end why)
         else
             eng->stats.unclassified_flows++;
     }
-    free(flow->dissector_state);
-    flow->dissector_state = NULL;
+    release_state(eng, flow);
     eng->cur_flow = saved_flow;
     eng->cur_ctx = saved_ctx;
 }

@@ -251,6 +251,14 @@ void gs_flow_expire(struct gs_flow_table *table, uint64_t now_us)
     }
 }
 
+bool gs_flow_evict_oldest(struct gs_flow_table *table, const struct gs_flow *keep)
+{
+    if (table->lru_tail == NONE || &table->flows[table->lru_tail] == keep)
+        return false;
+    gs_flow_remove(table, &table->flows[table->lru_tail], GS_FLOW_END_EVICTED);
+    return true;
+}
+
 void gs_flow_flush(struct gs_flow_table *table)
 {
     while (table->lru_tail != NONE)

@@ -51,6 +51,7 @@ struct gs_flow {
     /* Protocol binding, owned by the engine. */
     const struct gs_dissector *dissector;
     void *dissector_state;
+    size_t dissector_state_bytes; /* counted against flow.max_state_bytes */
     bool dissector_failed;
     bool app_announced; /* detectors were told the flow's protocol (on_flow) */
     uint16_t probe_packets;
@@ -100,6 +101,10 @@ void gs_flow_remove(struct gs_flow_table *table, struct gs_flow *flow, enum gs_f
 
 /* Expires flows idle for longer than flow.idle_timeout_s at packet time now_us. */
 void gs_flow_expire(struct gs_flow_table *table, uint64_t now_us);
+
+/* Evicts the least recently seen flow unless it is `keep`; returns false if there was none
+ * to evict. */
+bool gs_flow_evict_oldest(struct gs_flow_table *table, const struct gs_flow *keep);
 
 /* Releases every flow with GS_FLOW_END_SHUTDOWN, oldest first. */
 void gs_flow_flush(struct gs_flow_table *table);

@@ -20,6 +20,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "engine.h"
+#include "keystore.h"
 #include "log.h"
 #include "output_json.h"
 #include "policy.h"
@@ -203,6 +204,13 @@ int main(int argc, char **argv)
     struct gs_engine *eng = NULL;
     struct gs_policy *policy = NULL;
     struct gs_baseline *baseline = NULL;
+    struct gs_keystore *keys = NULL;
+    /* Keys first: the loader borrows jansson's allocator, before any output thread runs. */
+    if (opts.keys_file != NULL && gs_keystore_load(opts.keys_file, &keys, errbuf) != 0) {
+        gs_log(GS_LOG_ERROR, "%s", errbuf);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (caps == NULL) {
         gs_log(GS_LOG_ERROR, "out of memory");
         rc = EXIT_RUNTIME;
@@ -252,6 +260,7 @@ int main(int argc, char **argv)
                                       .log_events = opts.log_events,
                                       .classify = opts.classify,
                                       .policy = policy,
+                                      .keys = keys,
                                       .baseline = baseline,
                                       .output = out};
     eng = gs_engine_create(&eopts, errbuf);
@@ -291,6 +300,7 @@ int main(int argc, char **argv)
 
 done:
     gs_engine_destroy(eng);
+    gs_keystore_destroy(keys);
     gs_output_destroy(out);
     gs_policy_free(policy);
     gs_baseline_free(baseline);

@@ -28,12 +28,9 @@ struct gs_output {
 static void format_anomaly(json_t *record, const void *body);
 
 static gs_json_event_fn *const event_formatters[GS_EVENT_TYPE_COUNT] = {
-    [GS_EVENT_ANOMALY] = format_anomaly,
-    [GS_EVENT_DNP3] = gs_json_dnp3,
-    [GS_EVENT_GOOSE] = gs_json_goose,
-    [GS_EVENT_SV] = gs_json_sv,
-    [GS_EVENT_IEC104] = gs_json_iec104,
-    [GS_EVENT_TLS] = gs_json_tls,
+    [GS_EVENT_ANOMALY] = format_anomaly, [GS_EVENT_DNP3] = gs_json_dnp3,
+    [GS_EVENT_GOOSE] = gs_json_goose,    [GS_EVENT_SV] = gs_json_sv,
+    [GS_EVENT_IEC104] = gs_json_iec104,  [GS_EVENT_TLS] = gs_json_tls,
     [GS_EVENT_MMS] = gs_json_mms,
 };
 
@@ -213,17 +210,23 @@ static json_t *envelope(const struct gs_pkt_ctx *ctx, const char *event_type, co
 /* Serialises a record once and queues the line on every sink. */
 static void emit_record(struct gs_output *out, json_t *rec, enum gs_record_kind kind)
 {
-    size_t need = json_dumpb(rec, NULL, 0, JSON_COMPACT);
-    if (need > out->line_cap) {
-        char *grown = realloc(out->line, need);
+    /* One serialisation into the reused buffer; only a record larger than any before is
+     * serialised twice (json_dumpb reports the size it needed). */
+    size_t len = out->line_cap != 0 ? json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT) : 0;
+    if (len == 0 || len > out->line_cap) {
+        size_t need = len != 0 ? len : json_dumpb(rec, NULL, 0, JSON_COMPACT);
+        size_t cap = out->line_cap ? out->line_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        char *grown = realloc(out->line, cap);
         if (grown == NULL) {
             json_decref(rec);
             return;
         }
         out->line = grown;
-        out->line_cap = need;
+        out->line_cap = cap;
+        len = json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT);
     }
-    size_t len = json_dumpb(rec, out->line, out->line_cap, JSON_COMPACT);
     json_decref(rec);
     for (size_t i = 0; i < out->n_sinks; i++)
         gs_sink_write(out->sinks[i], out->line, len, kind);
@@ -392,6 +395,9 @@ static json_t *stream_stats(const struct gs_stream_stats *s)
     set_u64(o, "gap_bytes", s->gap_bytes);
     set_u64(o, "overflow_drops", s->overflow_drops);
     set_u64(o, "truncated_segments", s->truncated_segments);
+    set_u64(o, "buffered_bytes", s->buffered_bytes);
+    set_u64(o, "max_buffered_bytes", s->max_buffered_bytes);
+    set_u64(o, "memcap_drops", s->memcap_drops);
     return o;
 }
 
@@ -427,6 +433,10 @@ void gs_output_stats(struct gs_output *out, uint64_t ts_us, const struct gs_stat
     json_t *flows = json_object();
     set_u64(flows, "created", st->flows.created);
     set_u64(flows, "evicted", st->flows.evicted);
+    set_u64(flows, "evicted_for_memory", st->flows.evicted_for_memory);
+    set_u64(flows, "state_refused", st->flows.state_refused);
+    set_u64(flows, "state_bytes", st->flows.state_bytes);
+    set_u64(flows, "max_state_bytes", st->flows.max_state_bytes);
     set_u64(flows, "expired", st->flows.expired);
     set_u64(flows, "closed", st->flows.closed);
     set_u64(flows, "active", st->flows.active);

@@ -60,7 +60,8 @@ static json_t *bit_string(const struct gs_data_node *n)
         return json_null();
     for (size_t i = 0; i < bits; i++)
         text[i] = (n->raw.ptr[i / 8] & (0x80u >> (i % 8))) ? '1' : '0';
-    json_t *s = json_stringn(text, bits);
+    text[bits] = '\0';
+    json_t *s = json_string(text);
     if (text != small)
         free(text);
     return s;

@@ -259,8 +259,11 @@ void gs_sink_write(struct gs_sink *sink, const char *line, size_t len, enum gs_r
     memcpy(sink->ring, line + first, len - first);
     tail = (tail + len) % sink->cap;
     sink->ring[tail] = '\n';
+    /* The writer sleeps only on an empty queue: waking it for every record would cost a
+     * futex call per record. */
+    if (sink->used == 0)
+        pthread_cond_signal(&sink->have_data);
     sink->used += need;
-    pthread_cond_signal(&sink->have_data);
     pthread_mutex_unlock(&sink->lock);
 }
 

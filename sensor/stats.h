@@ -50,6 +50,10 @@ struct gs_decode_stats {
 struct gs_flow_stats {
     uint64_t created;
     uint64_t evicted;
+    uint64_t evicted_for_memory; /* of `evicted`: to keep state under flow.max_state_mib */
+    uint64_t state_refused;      /* flows left undissected: no room even after evicting */
+    uint64_t state_bytes;        /* protocol state held now */
+    uint64_t max_state_bytes;
     uint64_t expired;
     uint64_t closed;
     uint64_t active;
@@ -68,6 +72,9 @@ struct gs_stream_stats {
     uint64_t gap_bytes;
     uint64_t overflow_drops;
     uint64_t truncated_segments;
+    uint64_t buffered_bytes; /* held now by every flow's pending and out-of-order data */
+    uint64_t max_buffered_bytes;
+    uint64_t memcap_drops; /* data not held because stream.max_total_mib was reached */
 };
 
 struct gs_stats {

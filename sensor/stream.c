@@ -29,8 +29,9 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
-void gs_stream_free(struct gs_stream_dir *sd)
+void gs_stream_free(struct gs_stream_dir *sd, struct gs_stream_stats *stats)
 {
+    stats->buffered_bytes -= (uint64_t)sd->pending_cap + sd->ooo_bytes;
     free(sd->pending);
     struct gs_stream_seg *seg = sd->ooo;
     while (seg != NULL) {
@@ -56,6 +57,21 @@ static void declare_gap(struct gs_stream_dir *sd, const struct gs_stream_env *en
     env->consumer->gap(env->consumer->arg, dir);
 }
 
+/* Counts `bytes` more buffered data against stream.max_total_mib, the bound of all flows'
+ * stream buffers together; false (counted) when they do not fit. */
+static bool charge(const struct gs_stream_env *env, size_t bytes)
+{
+    struct gs_stream_stats *st = env->stats;
+    if (st->buffered_bytes + bytes > ((uint64_t)env->cfg->stream_max_total_mib << 20)) {
+        st->memcap_drops++;
+        return false;
+    }
+    st->buffered_bytes += bytes;
+    if (st->buffered_bytes > st->max_buffered_bytes)
+        st->max_buffered_bytes = st->buffered_bytes;
+    return true;
+}
+
 /* Keeps `len` bytes for the next delivery. Returns false (and drops them) past the cap. */
 static bool keep_pending(struct gs_stream_dir *sd, const struct gs_stream_env *env,
                          const uint8_t *data, size_t len)
@@ -69,9 +85,13 @@ static bool keep_pending(struct gs_stream_dir *sd, const struct gs_stream_env *e
             cap *= 2;
         if (cap > env->cfg->stream_max_bytes_per_dir)
             cap = env->cfg->stream_max_bytes_per_dir;
-        uint8_t *grown = realloc(sd->pending, cap);
-        if (grown == NULL)
+        if (!charge(env, cap - sd->pending_cap))
             return false;
+        uint8_t *grown = realloc(sd->pending, cap);
+        if (grown == NULL) {
+            env->stats->buffered_bytes -= cap - sd->pending_cap;
+            return false;
+        }
         sd->pending = grown;
         sd->pending_cap = (uint32_t)cap;
     }
@@ -168,6 +188,7 @@ static void drain_ooo(struct gs_stream_dir *sd, const struct gs_stream_env *env,
         sd->ooo = seg->next;
         sd->ooo_bytes -= seg->len;
         sd->ooo_count--;
+        env->stats->buffered_bytes -= seg->len;
         /* Held data belongs to the packet that carried it, as tshark numbers it. */
         set_origin(env, seg->pcap_cnt, seg->ts_us);
         deliver_from(sd, env, dir, seg->seq, seg->data, seg->len);
@@ -194,9 +215,13 @@ static bool hold_segment(struct gs_stream_dir *sd, const struct gs_stream_env *e
     if (sd->ooo_count >= env->cfg->stream_max_ooo_segments ||
         (size_t)sd->ooo_bytes + len > env->cfg->stream_max_ooo_bytes)
         return false;
-    struct gs_stream_seg *seg = malloc(sizeof(*seg) + len);
-    if (seg == NULL)
+    if (!charge(env, len))
         return false;
+    struct gs_stream_seg *seg = malloc(sizeof(*seg) + len);
+    if (seg == NULL) {
+        env->stats->buffered_bytes -= len;
+        return false;
+    }
     seg->pcap_cnt = tcp->pcap_cnt;
     seg->ts_us = tcp->ts_us;
     seg->seq = seq;
@@ -260,6 +285,14 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
         }
         return;
     }
+    /* The peer acknowledged bytes beyond a hole we are holding segments behind: the capture
+     * missed them and they will not come. The peer sent them before this segment (it is
+     * acknowledged here), so they are delivered first: a reply must not overtake the
+     * request it answers. */
+    if ((seg->flags & GS_TCP_ACK) && peer->started && peer->ooo != NULL &&
+        seq_diff(seg->ack, peer->ooo->seq) >= 0)
+        skip_hole(peer, env, seg->dir == GS_DIR_TO_SERVER ? GS_DIR_TO_CLIENT : GS_DIR_TO_SERVER);
+
     size_t wire = seg->payload.wire_len;
     if (!sd->started && wire != 0) {
         sd->started = true;
@@ -270,12 +303,6 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
         data_segment(sd, env, seg);
     if (seg->flags & GS_TCP_FIN)
         sd->fin = true;
-
-    /* The peer acknowledged bytes beyond a hole we are holding segments behind: the capture
-     * missed them and they will not come. */
-    if ((seg->flags & GS_TCP_ACK) && peer->started && peer->ooo != NULL &&
-        seq_diff(seg->ack, peer->ooo->seq) >= 0)
-        skip_hole(peer, env, seg->dir == GS_DIR_TO_SERVER ? GS_DIR_TO_CLIENT : GS_DIR_TO_SERVER);
 }
 
 void gs_stream_flush(struct gs_stream_dir streams[2], const struct gs_stream_env *env)

@@ -76,7 +76,7 @@ void gs_stream_segment(struct gs_stream_dir streams[2], const struct gs_stream_e
 /* Flow end: delivers whatever is held out of order (with gaps before it) in both directions. */
 void gs_stream_flush(struct gs_stream_dir streams[2], const struct gs_stream_env *env);
 
-/* Frees the buffers of one direction and zeroes it. */
-void gs_stream_free(struct gs_stream_dir *sd);
+/* Frees the buffers of one direction (uncounting them from stats) and zeroes it. */
+void gs_stream_free(struct gs_stream_dir *sd, struct gs_stream_stats *stats);
 
 #endif

@@ -7,9 +7,18 @@
  *   - a GOOSE publisher on VLAN 0 (priority 4)
  *   - an HTTP request across the station bus (an unexpected protocol for a conduit)
  *
- * Usage: gen_demo OUT.pcap
+ * and, appended from the project's other generated captures (time-shifted to follow):
+ *
+ *   - a DNP3 Secure Authentication v5 session whose challenge reply MAC was tampered with
+ *     (pcaps/dnp3-sa/sha256-reply-mac-bitflip.pcap: dnp3.sa.mac_invalid with the demo keys)
+ *   - IEC 104 and MMS over TLS: a compliant handshake, RC4 offered and selected, an expired
+ *     certificate, SSL 3.0, and IEC 104 in plaintext on the TLS port (pcaps/tls_62351.pcap)
+ *
+ * Usage: gen_demo OUT.pcap PCAPS_DIR
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnp3w.h"
@@ -20,7 +29,7 @@
 static void dnp3_poll(struct gs_pcapw *w)
 {
     struct gs_tcp_session s;
-    gs_tcp_init(&s, w, T0, 0x0A010002, 51234, 0x0A02000A, 20000);
+    gs_tcp_init(&s, w, T0, 0x0A010003, 51234, 0x0A02000A, 20000);
     gs_tcp_handshake(&s);
     uint8_t apdu[256], wire[GS_DNP3W_MAX_WIRE];
     /* READ g60v2 g60v3 g60v4 g60v1 (class 1, 2, 3, 0), all objects */
@@ -85,10 +94,63 @@ static void http(struct gs_pcapw *w)
     gs_tcp_close(&s);
 }
 
+/* Reads a little-endian microsecond pcap as pcapw writes it. */
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool port_selected(const uint8_t *frame, size_t len, const uint16_t *ports)
+{
+    if (ports == NULL)
+        return true;
+    /* Ethernet, IPv4 without options, TCP: the generators write nothing else here. */
+    if (len < 14 + 20 + 4 || frame[12] != 0x08 || frame[13] != 0x00 || frame[23] != 6)
+        return false;
+    uint16_t sport = (uint16_t)(frame[34] << 8 | frame[35]);
+    uint16_t dport = (uint16_t)(frame[36] << 8 | frame[37]);
+    for (; *ports != 0; ports++) {
+        if (*ports == sport || *ports == dport)
+            return true;
+    }
+    return false;
+}
+
+/* Appends the packets of another generated capture, moved to start at `start_us`, keeping only
+ * TCP packets to or from `ports` when ports is not NULL. */
+static void append(struct gs_pcapw *w, const char *dir, const char *name, uint64_t start_us,
+                   const uint16_t *ports)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *fp = fopen(path, "rb");
+    uint8_t hdr[24];
+    if (fp == NULL || fread(hdr, 1, sizeof(hdr), fp) != sizeof(hdr) || le32(hdr) != 0xa1b2c3d4u) {
+        fprintf(stderr, "gen_demo: cannot read %s\n", path);
+        exit(1);
+    }
+    static uint8_t frame[GS_PCAPW_MAX_FRAME];
+    uint8_t rec[16];
+    uint64_t first = 0;
+    while (fread(rec, 1, sizeof(rec), fp) == sizeof(rec)) {
+        uint64_t ts = (uint64_t)le32(rec) * 1000000u + le32(rec + 4);
+        uint32_t cap = le32(rec + 8), wire = le32(rec + 12);
+        if (cap > sizeof(frame) || fread(frame, 1, cap, fp) != cap) {
+            fprintf(stderr, "gen_demo: %s is cut short\n", path);
+            exit(1);
+        }
+        if (first == 0)
+            first = ts;
+        if (port_selected(frame, cap, ports))
+            gs_pcapw_write(w, start_us + (ts - first), frame, cap, wire);
+    }
+    fclose(fp);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_demo OUT.pcap\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: gen_demo OUT.pcap PCAPS_DIR\n");
         return 2;
     }
     struct gs_pcapw w;
@@ -97,6 +159,9 @@ int main(int argc, char **argv)
     iec104_interrogation(&w);
     goose(&w);
     http(&w);
+    append(&w, argv[2], "dnp3-sa/sha256-reply-mac-bitflip.pcap", T0 + 1000000, NULL);
+    static const uint16_t tls_ports[] = {41001, 41003, 41007, 41013, 42001, 42004, 0};
+    append(&w, argv[2], "tls_62351.pcap", T0 + 10000000, tls_ports);
     gs_pcapw_close(&w);
     return 0;
 }

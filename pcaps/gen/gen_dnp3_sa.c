@@ -17,6 +17,8 @@
  * capture test cross-checks the two.
  *
  * Usage: gen_dnp3_sa OUTDIR   (writes OUTDIR/<case>.pcap and OUTDIR/<case>.expect)
+ *        gen_dnp3_sa --bench sha256|gmac|sha1 MACS OUTDIR   (a long valid session,
+ *        OUTDIR/bench-<assoc>.pcap, for scripts/bench-sa.sh)
  */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -167,6 +169,7 @@ struct sess {
     uint8_t tseq_m, tseq_o; /* transport sequence numbers */
     uint32_t ksq;           /* last KSQ the outstation sent */
     uint32_t csq;           /* the outstation's challenge counter */
+    uint32_t mcsq;          /* the master's challenge counter */
     uint32_t last_csq;      /* last CSQ used on the association (challenge or aggressive) */
     uint32_t aggr;          /* aggressive requests since the last challenge */
     uint8_t cdsk[32], mdsk[32];
@@ -205,6 +208,8 @@ static void put8(struct apdu *x, uint8_t v)
 
 static void putn(struct apdu *x, const uint8_t *p, size_t n)
 {
+    if (n == 0)
+        return; /* p may be NULL (a request without objects) */
     memcpy(x->b + x->n, p, n);
     x->n += n;
 }
@@ -292,6 +297,8 @@ static void gmac_iv(uint8_t iv[12], uint16_t addr, uint16_t user, uint32_t ksq, 
 /* g120v4 -> g120v5. With session keys, the status carries KST=OK and the MAC of the last
  * g120v6 with the current MDSK (TMW's _sendKeyStatusResponseV5); without, KST=NOT_INIT and
  * MAL 0. Returns the frame of the g120v5. */
+static bool opendnp3_status; /* key status replies carry KST=OK and MAL 0, no MAC */
+
 static uint64_t key_status(struct sess *s, bool tamper_mac)
 {
     struct apdu rq, rs;
@@ -306,12 +313,12 @@ static uint64_t key_status(struct sess *s, bool tamper_mac)
     put16(&rs, s->a->user);
     put8(&rs, s->a->kwa);
     put8(&rs, s->keys ? 1 : 2);
-    put8(&rs, s->keys ? s->a->mal : 0);
+    put8(&rs, s->keys && !opendnp3_status ? s->a->mal : 0);
     put16(&rs, (uint16_t)s->a->cdl);
     for (size_t i = 0; i < s->a->cdl; i++)
         put8(&rs, rnd(s));
     size_t body = rs.n - (at + 2);
-    if (s->keys) {
+    if (s->keys && !opendnp3_status) {
         uint8_t iv[12], m[16];
         gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
         struct part p = {s->last_v6.b, s->last_v6.n};
@@ -400,9 +407,10 @@ static uint64_t key_change(struct sess *s, enum kc_tamper t)
     gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
     struct part p = {rq.b, rq.n};
     mac(s->a->mal, md, s->a->sk_len, iv, &p, 1, m);
-    if (t == KC_CONFIRM_MAC)
-        m[mal_len(s->a->mal) - 1] ^= 0x40;
-    putn(&rs, m, mal_len(s->a->mal));
+    size_t ml = mal_len(s->a->mal);
+    if (t == KC_CONFIRM_MAC && ml != 0)
+        m[ml - 1] ^= 0x40;
+    putn(&rs, m, ml);
     g120_end(&rs, at);
     s->last_v5.n = body;
     memcpy(s->last_v5.b, rs.b + at + 2, body);
@@ -466,6 +474,9 @@ enum op_tamper {
     OP_REPLAY_REPLY,  /* the previous challenge's reply sent again */
     OP_DOWNGRADE,     /* the challenge asks for MAL 1 (HMAC-SHA-1/4) */
     OP_ERROR_AUTHZ,   /* valid reply; the outstation answers g120v7 ERR 7 */
+    OP_EXEC_BITFLIP,  /* one reply MAC bit flipped, and the outstation executes anyway */
+    OP_ALTERED,       /* the request is altered on the way: the master's MAC covers the original */
+    OP_CHALLENGE_REPLAY, /* the previous challenge sent again, byte for byte, to the new request */
 };
 
 struct op_frames {
@@ -480,9 +491,33 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
     uint8_t seq = s->seq++;
     start(&op, seq, FC_DO);
     crob(&op, index, index % 2 ? 0x04 : 0x03);
-    f.request = emit(s, true, &op);
+    if (t == OP_ALTERED) {
+        struct apdu wire = op;
+        wire.b[7] ^= 0x01; /* the CROB's point index, as the outstation receives it */
+        f.request = emit(s, true, &wire);
+    } else {
+        f.request = emit(s, true, &op);
+    }
 
     uint8_t mal = t == OP_DOWNGRADE ? 1 : s->a->mal;
+    if (t == OP_CHALLENGE_REPLAY) {
+        ch = s->last_challenge;
+        f.challenge = emit(s, false, &ch);
+        start(&rp, seq, FC_AUTH_REQ);
+        size_t at = g120_free(&rp, 2);
+        uint32_t csq = (uint32_t)ch.b[10] | (uint32_t)ch.b[11] << 8;
+        put32(&rp, csq);
+        put16(&rp, s->a->user);
+        uint8_t iv[12], m[16];
+        gmac_iv(iv, s->a->master, s->a->user, s->ksq, csq);
+        struct part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
+        mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
+        putn(&rp, m, mal_len(mal));
+        g120_end(&rp, at);
+        f.reply = emit(s, true, &rp);
+        gap(s, 2000000); /* the outstation never sent that challenge: it discards the reply */
+        return f;
+    }
     start(&ch, seq, FC_AUTH_RSP);
     size_t at = g120_free(&ch, 1);
     put32(&ch, ++s->csq);
@@ -510,7 +545,7 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
         struct part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
         mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
         size_t ml = mal_len(mal);
-        if (t == OP_MAC_BITFLIP)
+        if (t == OP_MAC_BITFLIP || t == OP_EXEC_BITFLIP)
             m[5] ^= 0x10;
         if (t == OP_MAC_TRUNCATED)
             ml = 8;
@@ -520,7 +555,7 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
     f.reply = emit(s, true, &rp);
     if (t != OP_REPLAY_REPLY)
         s->last_reply = rp;
-    if (t == OP_MAC_BITFLIP || t == OP_MAC_TRUNCATED || t == OP_REPLAY_REPLY) {
+    if (t == OP_MAC_BITFLIP || t == OP_MAC_TRUNCATED || t == OP_REPLAY_REPLY || t == OP_ALTERED) {
         gap(s, 2000000); /* the outstation discards it; the master times out */
         return f;
     }
@@ -546,7 +581,7 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
     return f;
 }
 
-enum ag_tamper { AG_NONE, AG_WRONG_MAC, AG_REPLAY, AG_NO_RESPONSE };
+enum ag_tamper { AG_NONE, AG_WRONG_MAC, AG_REPLAY, AG_NO_RESPONSE, AG_CSQ_REUSED };
 
 /* DIRECT_OPERATE in aggressive mode: g120v3 first, g120v9 last. */
 static uint64_t aggressive_operate(struct sess *s, uint16_t index, enum ag_tamper t)
@@ -557,7 +592,9 @@ static uint64_t aggressive_operate(struct sess *s, uint16_t index, enum ag_tampe
         op = s->last_aggressive;
     } else {
         uint8_t seq = s->seq++;
-        uint32_t csq = s->last_csq + 1;
+        /* AG_CSQ_REUSED: the CSQ of the previous aggressive request again, with a MAC that
+         * is correct for this (new) fragment. */
+        uint32_t csq = t == AG_CSQ_REUSED ? s->last_csq : s->last_csq + 1;
         start(&op, seq, FC_DO);
         putn(&op, (const uint8_t[]){120, 3, 0x07, 1}, 4);
         put32(&op, csq);
@@ -588,6 +625,68 @@ static uint64_t aggressive_operate(struct sess *s, uint16_t index, enum ag_tampe
     emit(s, false, &rs);
     gap(s, 500000);
     return at_frame;
+}
+
+/* A poll whose response the master challenges (monitoring direction, dnp3_sav5.md §5.3): M
+ * READ -> O RESPONSE -> M g120v1 {CSQ m} -> O g120v2 {MAC_MDSK(challenge | response)}.
+ * `flip` alters one bit of the outstation's MAC. Returns the frame of the g120v2. */
+static uint64_t master_challenged_poll(struct sess *s, bool flip)
+{
+    struct apdu rq, rs, ch, rp;
+    uint8_t seq = s->seq++;
+    start(&rq, seq, FC_READ);
+    putn(&rq, (const uint8_t[]){0x3C, 1, 0x06}, 3);
+    emit(s, true, &rq);
+    start(&rs, seq, FC_RESPONSE);
+    putn(&rs, (const uint8_t[]){0x1E, 1, 0x00, 0, 1}, 5);
+    for (int i = 0; i < 2; i++) {
+        put8(&rs, 0x01);
+        put32(&rs, 5000 + s->value++ * 3 + (uint32_t)i);
+    }
+    emit(s, false, &rs);
+    uint8_t cseq = s->seq++;
+    start(&ch, cseq, FC_AUTH_REQ);
+    size_t at = g120_free(&ch, 1);
+    put32(&ch, ++s->mcsq);
+    put16(&ch, s->a->user);
+    put8(&ch, s->a->mal);
+    put8(&ch, 1);
+    for (size_t i = 0; i < s->a->cdl; i++)
+        put8(&ch, rnd(s));
+    g120_end(&ch, at);
+    mark_sa(s, emit(s, true, &ch));
+    start(&rp, cseq, FC_AUTH_RSP);
+    at = g120_free(&rp, 2);
+    put32(&rp, s->mcsq);
+    put16(&rp, s->a->user);
+    uint8_t iv[12], m[16];
+    gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->mcsq);
+    struct part p[2] = {{ch.b, ch.n}, {rs.b, rs.n}};
+    mac(s->a->mal, s->mdsk, s->a->sk_len, iv, p, 2, m);
+    if (flip)
+        m[2] ^= 0x08;
+    putn(&rp, m, mal_len(s->a->mal));
+    g120_end(&rp, at);
+    uint64_t f = emit(s, false, &rp);
+    gap(s, 500000);
+    return f;
+}
+
+/* A critical request of function `fc` (objects `obj`) with no SA at all, answered by the
+ * outstation with `rsp_obj`. Returns the frames of the request and of the response. */
+static void unchallenged_request(struct sess *s, uint8_t fc, const uint8_t *obj, size_t obj_n,
+                                 const uint8_t *rsp_obj, size_t rsp_n, uint64_t *request,
+                                 uint64_t *response)
+{
+    struct apdu rq, rs;
+    uint8_t seq = s->seq++;
+    start(&rq, seq, fc);
+    putn(&rq, obj, obj_n);
+    *request = emit(s, true, &rq);
+    start(&rs, seq, FC_RESPONSE);
+    putn(&rs, rsp_obj, rsp_n);
+    *response = emit(s, false, &rs);
+    gap(s, 500000);
 }
 
 /* A critical request with no SA at all, executed by the outstation. */
@@ -836,10 +935,156 @@ static void tampered_cases(void)
     close_case(&s);
 }
 
+/* Cases added with the SA detector (issue 8, phase 2): more ways to tamper, and valid
+ * variants other stacks produce. */
+static void more_cases(void)
+{
+    struct sess s;
+    uint64_t f, g;
+
+    open_case(&s, &sha256, "sha256-executed-after-bad-mac",
+              "a challenge reply with a flipped MAC bit, and the outstation executes the operate "
+              "anyway",
+              KEYS_FILE);
+    prefix(&s);
+    struct op_frames of = challenged_operate(&s, 4, OP_EXEC_BITFLIP);
+    expect(&s, "dnp3.sa.mac_invalid", of.reply, "g120v2 MAC (CSQ 2) does not verify");
+    expect(&s, "dnp3.sa.unauthenticated_critical", of.response,
+           "the outstation's RESPONSE executes the DIRECT_OPERATE whose reply failed");
+    poll(&s);
+    close_case(&s);
+
+    open_case(&s, &sha256, "sha256-request-altered",
+              "a DIRECT_OPERATE altered on the way (point index): the master's MAC covers the "
+              "original",
+              KEYS_FILE);
+    prefix(&s);
+    f = challenged_operate(&s, 4, OP_ALTERED).reply;
+    expect(&s, "dnp3.sa.mac_invalid", f,
+           "g120v2 MAC (CSQ 2) does not verify over the request as it was received");
+    poll(&s);
+    close_case(&s);
+
+    open_case(&s, &sha256, "sha256-challenge-replayed",
+              "the previous challenge (CSQ 1) replayed, byte for byte, to a new DIRECT_OPERATE",
+              KEYS_FILE);
+    prefix(&s);
+    f = challenged_operate(&s, 4, OP_CHALLENGE_REPLAY).challenge;
+    expect(&s, "dnp3.sa.replay", f, "g120v1 CSQ 1 again: challenge CSQs must increase");
+    poll(&s);
+    close_case(&s);
+
+    open_case(&s, &sha256, "sha256-aggressive-csq-reused",
+              "an aggressive operate reusing the previous one's CSQ, with a MAC valid for its "
+              "own bytes",
+              KEYS_FILE);
+    prefix(&s);
+    aggressive_operate(&s, 5, AG_NONE);
+    f = aggressive_operate(&s, 6, AG_CSQ_REUSED);
+    expect(&s, "dnp3.sa.replay", f, "g120v3 CSQ 2 used a second time since challenge CSQ 1");
+    poll(&s);
+    close_case(&s);
+
+    opendnp3_status = true;
+    open_case(&s, &sha256, "sha256-opendnp3-rekey-valid",
+              "a valid session whose outstation answers key status requests with KST=OK and "
+              "MAL 0 (no MAC), as opendnp3 does: nothing to report",
+              KEYS_FILE);
+    key_init(&s);
+    poll(&s);
+    challenged_operate(&s, 3, OP_NONE);
+    rekey(&s);
+    challenged_operate(&s, 4, OP_NONE);
+    aggressive_operate(&s, 5, AG_NONE);
+    poll(&s);
+    close_case(&s);
+    opendnp3_status = false;
+
+    open_case(&s, &sha256, "sha256-master-challenge-valid",
+              "a valid session in which the master also challenges responses (monitoring "
+              "direction): nothing to report",
+              KEYS_FILE);
+    key_init(&s);
+    master_challenged_poll(&s, false);
+    challenged_operate(&s, 3, OP_NONE);
+    master_challenged_poll(&s, false);
+    aggressive_operate(&s, 5, AG_NONE);
+    poll(&s);
+    close_case(&s);
+
+    open_case(&s, &gmac, "gmac-master-challenge-bitflip",
+              "the outstation's AES-GMAC reply to the master's challenge of a response has one "
+              "bit flipped",
+              KEYS_FILE);
+    prefix(&s);
+    master_challenged_poll(&s, false);
+    f = master_challenged_poll(&s, true);
+    expect(&s, "dnp3.sa.mac_invalid", f,
+           "g120v2 from the outstation (master CSQ 2) does not "
+           "verify with the MDSK");
+    poll(&s);
+    close_case(&s);
+
+    open_case(&s, &sha256, "sha256-unchallenged-restart",
+              "a COLD_RESTART executed with no challenge and no aggressive-mode MAC", KEYS_FILE);
+    prefix(&s);
+    unchallenged_request(&s, 0x0D, NULL, 0, (const uint8_t[]){52, 2, 0x07, 1, 0xE8, 0x03}, 6, &g,
+                         &f);
+    expect(&s, "dnp3.sa.unauthenticated_critical", f,
+           "the outstation's RESPONSE (time delay) answers a COLD_RESTART nobody authenticated");
+    close_case(&s);
+
+    open_case(&s, &sha256, "sha256-sa-stops-then-operate",
+              "an SA association silent for an hour, then a DIRECT_OPERATE without SA, executed",
+              KEYS_FILE);
+    prefix(&s);
+    idle(&s, 3600);
+    struct apdu crob_obj = {.n = 0};
+    crob(&crob_obj, 9, 0x03);
+    unchallenged_request(&s, FC_DO, crob_obj.b, crob_obj.n, crob_obj.b, crob_obj.n, &g, &f);
+    expect(&s, "dnp3.sa.downgrade", g,
+           "first fragment after 3600 s without any SA message on an SA association");
+    expect(&s, "dnp3.sa.unauthenticated_critical", f,
+           "the outstation executes the DIRECT_OPERATE nobody authenticated");
+    close_case(&s);
+}
+
+/* A long valid session for benchmarks (not committed): `macs` MACs to verify, nine
+ * aggressive-mode operates to one challenged operate, a rekey every 1000 MACs. */
+static void bench_session(const struct assoc *a, unsigned long macs)
+{
+    struct sess s;
+    char name[64];
+    snprintf(name, sizeof(name), "bench-%s", a->prefix);
+    open_case(&s, a, name, "a long valid session for benchmarks", KEYS_FILE);
+    key_init(&s);
+    unsigned long done = 1;
+    while (done < macs) {
+        challenged_operate(&s, 3, OP_NONE);
+        done++;
+        for (int i = 0; i < 9 && done < macs; i++, done++)
+            aggressive_operate(&s, (uint16_t)(4 + i), AG_NONE);
+        if (done % 1000 < 10) {
+            rekey(&s);
+            done += 2;
+        }
+    }
+    close_case(&s);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--bench") == 0) {
+        outdir = argv[4];
+        const struct assoc *a = strcmp(argv[2], "gmac") == 0   ? &gmac
+                                : strcmp(argv[2], "sha1") == 0 ? &sha1
+                                                               : &sha256;
+        bench_session(a, strtoul(argv[3], NULL, 10));
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: gen_dnp3_sa OUTDIR\n");
+        fprintf(stderr, "usage: gen_dnp3_sa OUTDIR | gen_dnp3_sa --bench sha256|gmac|sha1 MACS "
+                        "OUTDIR\n");
         return 2;
     }
     outdir = argv[1];
@@ -847,5 +1092,6 @@ int main(int argc, char **argv)
     valid(&gmac);
     valid(&sha1);
     tampered_cases();
+    more_cases();
     return 0;
 }

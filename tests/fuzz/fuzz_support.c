@@ -34,13 +34,6 @@ void gs_fuzz_split(const uint8_t *input, size_t size, gs_fuzz_chunk_fn *fn, void
     }
 }
 
-static void ignore_event(const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
-{
-    (void)ctx;
-    if (ev->type == GS_EVENT_ANOMALY && ((const struct gs_anomaly *)ev->body)->name == NULL)
-        abort();
-}
-
 struct driver {
     const struct gs_dissector *d;
     void *state;
@@ -52,7 +45,18 @@ struct driver {
     uint8_t *pending[2];
     size_t pending_len[2];
     uint64_t pcap_cnt;
+    gs_fuzz_event_fn *hook;
+    void *hook_arg;
 };
+
+static void ignore_event(const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
+{
+    if (ev->type == GS_EVENT_ANOMALY && ((const struct gs_anomaly *)ev->body)->name == NULL)
+        abort();
+    const struct driver *drv = ctx->emit_arg;
+    if (drv->hook != NULL)
+        drv->hook(drv->hook_arg, ctx, ev);
+}
 
 static void check(const struct gs_parse_res *res, size_t given)
 {
@@ -117,8 +121,16 @@ static void on_chunk(void *arg, uint8_t selector, const uint8_t *data, size_t le
 int gs_fuzz_dissector(const struct gs_dissector *d, const uint8_t *input, size_t size,
                       unsigned transport)
 {
+    return gs_fuzz_dissector_hook(d, input, size, transport, NULL, NULL);
+}
+
+int gs_fuzz_dissector_hook(const struct gs_dissector *d, const uint8_t *input, size_t size,
+                           unsigned transport, gs_fuzz_event_fn *hook, void *arg)
+{
     struct driver drv;
     memset(&drv, 0, sizeof(drv));
+    drv.hook = hook;
+    drv.hook_arg = arg;
     drv.d = d;
     drv.transport = transport;
     gs_config_defaults(&drv.cfg);
@@ -142,6 +154,7 @@ int gs_fuzz_dissector(const struct gs_dissector *d, const uint8_t *input, size_t
     drv.ctx.l2 = &drv.l2;
     drv.ctx.cfg = &drv.cfg;
     drv.ctx.emit = ignore_event;
+    drv.ctx.emit_arg = &drv;
     /* Probes see the first bytes as the sensor would offer them. */
     if (d->probe != NULL && size > 0) {
         struct gs_cursor cur = gs_cur_init(input, size);

@@ -33,6 +33,12 @@ void gs_fuzz_split(const uint8_t *input, size_t size, gs_fuzz_chunk_fn *fn, void
 int gs_fuzz_dissector(const struct gs_dissector *d, const uint8_t *input, size_t size,
                       unsigned transport);
 
+/* As gs_fuzz_dissector, also handing every event the dissector emits to hook(arg, ...), so a
+ * target can run a detector behind its dissector. */
+typedef void gs_fuzz_event_fn(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev);
+int gs_fuzz_dissector_hook(const struct gs_dissector *d, const uint8_t *input, size_t size,
+                           unsigned transport, gs_fuzz_event_fn *hook, void *arg);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

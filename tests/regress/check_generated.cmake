@@ -1,5 +1,5 @@
 # Runs a capture generator and fails if its output differs from the committed capture.
-execute_process(COMMAND ${GEN} ${OUT} RESULT_VARIABLE rc)
+execute_process(COMMAND ${GEN} ${OUT} ${GEN_ARGS} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${GEN} failed with ${rc}")
 endif()

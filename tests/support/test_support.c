@@ -3,6 +3,7 @@
  */
 #include "test_support.h"
 
+#include "capture.h"
 #include "pcapw.h"
 
 #include <stdio.h>
@@ -65,6 +66,20 @@ size_t gs_test_anomaly_count(const struct gs_test_events *events, const char *na
         if (strcmp(events->anomalies[i], name) == 0)
             n++;
     }
+    return n;
+}
+
+long gs_test_count_packets(const char *path)
+{
+    struct gs_capture *cap;
+    char err[GS_ERRBUF_SIZE];
+    if (gs_capture_open_file(&cap, path, err) != 0)
+        return -1;
+    struct gs_packet pkt;
+    long n = 0;
+    while (gs_capture_next(cap, &pkt, err) == GS_CAPTURE_PACKET)
+        n++;
+    gs_capture_close(cap);
     return n;
 }
 

@@ -41,6 +41,9 @@ void gs_test_ctx_init(struct gs_test_ctx *t, struct gs_test_events *events, uint
 /* How many times an anomaly name was emitted. */
 size_t gs_test_anomaly_count(const struct gs_test_events *events, const char *name);
 
+/* Number of packets in a capture file (read with the sensor's own capture module). */
+long gs_test_count_packets(const char *path);
+
 /* Directory of the project's source tree (set by CMake). */
 const char *gs_test_source_dir(void);
 

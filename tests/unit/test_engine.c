@@ -116,8 +116,25 @@ static const struct gs_dissector alt_dissector = {
     .parse = alt_parse,
 };
 
+/* A stand-in with a large per-flow state on port 8888, for the state memory bound. */
+static size_t big_state_size(const struct gs_config *cfg)
+{
+    (void)cfg;
+    return 300000;
+}
+
+static const uint16_t big_tcp_ports[] = {8888, 0};
+
+static const struct gs_dissector big_dissector = {
+    .name = "big",
+    .transport = GS_TRANSPORT_TCP,
+    .tcp_ports = big_tcp_ports,
+    .state_size = big_state_size,
+    .parse = alt_parse,
+};
+
 static const struct gs_dissector *const test_dissectors[] = {&lines_dissector, &alt_dissector,
-                                                             NULL};
+                                                             &big_dissector, NULL};
 
 /* ---- stand-in detector: records what it sees ----------------------------------------------- */
 
@@ -396,6 +413,34 @@ START_TEST(test_engine_flow_limit_bounds_memory)
 }
 END_TEST
 
+/* Protocol state of all flows together stays under flow.max_state_mib: the least recently
+ * seen flows make room. */
+START_TEST(test_engine_state_memory_bound)
+{
+    struct fixture f;
+    memset(&f, 0, sizeof(f));
+    memset(&seen, 0, sizeof(seen));
+    gs_config_defaults(&f.cfg);
+    f.cfg.flow_max_state_mib = 1;
+    char err[GS_ERRBUF_SIZE];
+    struct gs_engine_options opts = {
+        .cfg = &f.cfg, .dissectors = test_dissectors, .detectors = test_detectors};
+    f.eng = gs_engine_create(&opts, err);
+    f.ts = 1700000000000000ull;
+    const struct gs_stats *st = gs_engine_stats(f.eng);
+    for (uint16_t i = 0; i < 10; i++) {
+        tcp(&f, true, (uint16_t)(30000 + i), 8888, 1, GS_TCPF_ACK, "x");
+        ck_assert_uint_le(st->flows.state_bytes, 1u << 20);
+    }
+    ck_assert_uint_eq(st->flows.state_bytes, 3 * 300000);
+    ck_assert_uint_le(st->flows.max_state_bytes, 1u << 20);
+    ck_assert_uint_eq(st->flows.evicted_for_memory, 7);
+    gs_engine_finish(f.eng);
+    ck_assert_uint_eq(st->flows.state_bytes, 0);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
 START_TEST(test_engine_packet_time_ticks)
 {
     struct fixture f;
@@ -449,6 +494,7 @@ static Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_dissector_error_detaches);
     tcase_add_test(tc, test_engine_flow_limit_bounds_memory);
     tcase_add_test(tc, test_engine_packet_time_ticks);
+    tcase_add_test(tc, test_engine_state_memory_bound);
     tcase_add_test(tc, test_engine_on_flow_once_per_accepted_flow);
     suite_add_tcase(s, tc);
     return s;

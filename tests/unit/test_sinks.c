@@ -104,7 +104,9 @@ static void check_syslog_message(const char *msg, size_t len)
     json_t *rec = json_loadb(json + 3, len - (size_t)(json + 3 - msg), 0, &jerr);
     ck_assert_msg(rec != NULL, "bad JSON in syslog message: %s", jerr.text);
     const char *type = json_string_value(json_object_get(rec, "event_type"));
-    const char *msgid = strcmp(type, "stats") == 0 ? " stats - {" : " event - {";
+    const char *msgid = strcmp(type, "stats") == 0   ? " stats - {"
+                        : strcmp(type, "alert") == 0 ? " alert - {"
+                                                     : " event - {";
     ck_assert_ptr_nonnull(strstr(msg, msgid));
     json_decref(rec);
 }

@@ -16,6 +16,8 @@ struct recorder {
     size_t len[2];
     int gaps[2];
     int calls;
+    char order[64]; /* 'S' or 'C' per line delivered, across both directions */
+    size_t n_order;
 };
 
 static struct gs_parse_res consume_lines(void *arg, enum gs_dir dir, struct gs_cursor *cur)
@@ -30,6 +32,8 @@ static struct gs_parse_res consume_lines(void *arg, enum gs_dir dir, struct gs_c
             memcpy(r->delivered[dir] + r->len[dir], p + used, i + 1 - used);
             r->len[dir] += i + 1 - used;
             used = i + 1;
+            if (r->n_order < sizeof(r->order) - 1)
+                r->order[r->n_order++] = dir == GS_DIR_TO_SERVER ? 'S' : 'C';
         }
     }
     if (used < avail)
@@ -68,8 +72,9 @@ static void setup(struct fixture *f)
 
 static void teardown(struct fixture *f)
 {
-    gs_stream_free(&f->dirs[0]);
-    gs_stream_free(&f->dirs[1]);
+    gs_stream_free(&f->dirs[0], &f->stats);
+    gs_stream_free(&f->dirs[1], &f->stats);
+    ck_assert_uint_eq(f->stats.buffered_bytes, 0);
 }
 
 static void seg(struct fixture *f, enum gs_dir dir, uint32_t seq, uint8_t flags, uint32_t ack,
@@ -166,6 +171,28 @@ START_TEST(test_stream_gap_acked_by_peer)
 }
 END_TEST
 
+/* Both directions lost bytes: a request held behind its hole is released by the answer's ACK,
+ * and must reach the consumer before that answer (which the peer sent after it). */
+START_TEST(test_stream_gap_release_keeps_causal_order)
+{
+    struct fixture f;
+    setup(&f);
+    seg(&f, GS_DIR_TO_SERVER, 0, GS_TCP_SYN, 0, "");
+    seg(&f, GS_DIR_TO_CLIENT, 500, GS_TCP_SYN | GS_TCP_ACK, 1, "");
+    seg(&f, GS_DIR_TO_SERVER, 1, GS_TCP_ACK, 501, "a\n");
+    seg(&f, GS_DIR_TO_CLIENT, 501, GS_TCP_ACK, 3, "b\n");
+    seg(&f, GS_DIR_TO_SERVER, 50, GS_TCP_ACK, 503, "req\n");   /* after a hole: held */
+    seg(&f, GS_DIR_TO_CLIENT, 600, GS_TCP_ACK, 54, "chal\n");  /* held; releases req */
+    seg(&f, GS_DIR_TO_SERVER, 54, GS_TCP_ACK, 605, "reply\n"); /* releases chal first */
+    seg(&f, GS_DIR_TO_CLIENT, 605, GS_TCP_ACK, 60, "done\n");
+    expect(&f, GS_DIR_TO_SERVER, "a\n|req\nreply\n");
+    expect(&f, GS_DIR_TO_CLIENT, "b\n|chal\ndone\n");
+    f.rec.order[f.rec.n_order] = '\0';
+    ck_assert_str_eq(f.rec.order, "SCSCSC");
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_stream_ooo_cap_forces_gap)
 {
     struct fixture f;
@@ -246,6 +273,29 @@ START_TEST(test_stream_sequence_wrap)
 }
 END_TEST
 
+/* All flows' stream buffers together stay under stream.max_total_mib: past it the partial PDU
+ * is dropped like an over-long one, and counted. */
+START_TEST(test_stream_total_memory_bound)
+{
+    struct fixture f;
+    setup(&f);
+    f.cfg.stream_max_total_mib = 1;
+    f.cfg.stream_max_bytes_per_dir = 4u << 20;
+    static char chunk[65537];
+    memset(chunk, 'x', sizeof(chunk) - 1);
+    seg(&f, GS_DIR_TO_SERVER, 0, GS_TCP_SYN, 0, "");
+    uint32_t seq = 1;
+    for (int i = 0; i < 24; i++) {
+        seg(&f, GS_DIR_TO_SERVER, seq, GS_TCP_ACK, 0, chunk);
+        seq += 65536;
+        ck_assert_uint_le(f.stats.buffered_bytes, 1u << 20);
+    }
+    ck_assert_uint_gt(f.stats.memcap_drops, 0);
+    ck_assert_int_gt(f.rec.gaps[0], 0);
+    teardown(&f);
+}
+END_TEST
+
 static Suite *suite_stream(void)
 {
     Suite *s = suite_create("stream");
@@ -254,12 +304,14 @@ static Suite *suite_stream(void)
     tcase_add_test(tc, test_stream_retransmission_and_overlap);
     tcase_add_test(tc, test_stream_out_of_order);
     tcase_add_test(tc, test_stream_gap_acked_by_peer);
+    tcase_add_test(tc, test_stream_gap_release_keeps_causal_order);
     tcase_add_test(tc, test_stream_ooo_cap_forces_gap);
     tcase_add_test(tc, test_stream_midstream_pickup);
     tcase_add_test(tc, test_stream_truncated_segment_is_gap);
     tcase_add_test(tc, test_stream_pending_cap);
     tcase_add_test(tc, test_stream_flush_at_end);
     tcase_add_test(tc, test_stream_sequence_wrap);
+    tcase_add_test(tc, test_stream_total_memory_bound);
     suite_add_tcase(s, tc);
     return s;
 }
