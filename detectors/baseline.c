@@ -585,8 +585,6 @@ struct bl_detector {
     uint64_t alerts_missed, alerts_rate, alerts_talker, alerts_request;
 };
 
-static const char *const conduit_protocols[GS_BASELINE_PROTO_COUNT] = {"dnp3", "iec104", "mms"};
-
 static void note_time(struct bl_detector *st, uint64_t ts_us)
 {
     struct gs_baseline *b = st->model;
@@ -637,7 +635,7 @@ static const struct gs_policy_conduit *conduit_of(const struct bl_detector *st, 
     bool to_server = f->dir == GS_DIR_TO_SERVER;
     return gs_policy_match(st->env->policy, to_server ? &f->src : &f->dst,
                            to_server ? &f->dst : &f->src, to_server ? f->dst_port : f->src_port,
-                           conduit_protocols[proto]);
+                           gs_baseline_proto_name(proto));
 }
 
 /* ---- alerts ----------------------------------------------------------------------------- */
