@@ -15,6 +15,7 @@
 
 struct gs_keystore; /* keys/keystore.h */
 struct gs_policy;   /* detectors/policy.h */
+struct gs_baseline; /* detectors/baseline.h */
 
 typedef void gs_alert_fn(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_alert *alert);
 
@@ -22,6 +23,7 @@ struct gs_detect_env {
     const struct gs_config *cfg;
     const struct gs_keystore *keys; /* NULL without --keys */
     const struct gs_policy *policy; /* NULL without --policy */
+    struct gs_baseline *baseline;   /* --baseline: learned or being learned; NULL without */
     gs_alert_fn *alert;
     void *alert_arg;
 };

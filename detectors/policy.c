@@ -447,6 +447,46 @@ static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit 
     return 0;
 }
 
+/* "poll": {"period_s": 30, "tolerance": 0.5, "kind": "READ g60v1"} (detectors/baseline.c). */
+static int parse_poll(struct where *w, json_t *obj, struct gs_policy_conduit *c)
+{
+    static const char *const keys[] = {"period_s", "tolerance", "kind", NULL};
+    if (only_keys(w, obj, keys) != 0)
+        return -1;
+    json_t *period = json_object_get(obj, "period_s");
+    json_t *tolerance = json_object_get(obj, "tolerance");
+    json_t *kind = json_object_get(obj, "kind");
+    size_t mark = push_key(w, "period_s");
+    if (period == NULL)
+        return fail(w, "is required (seconds between polls)");
+    if (!json_is_number(period) || json_number_value(period) < 0.001 ||
+        json_number_value(period) > 604800)
+        return fail(w, "must be a number of seconds in 0.001..604800");
+    pop(w, mark);
+    c->has_poll = true;
+    c->poll_period_s = json_number_value(period);
+    if (tolerance != NULL) {
+        mark = push_key(w, "tolerance");
+        if (!json_is_number(tolerance) || json_number_value(tolerance) < 0 ||
+            json_number_value(tolerance) > 100)
+            return fail(w, "must be a fraction of the period in 0..100 (0.5: 50%% late)");
+        pop(w, mark);
+        c->has_poll_tolerance = true;
+        c->poll_tolerance = json_number_value(tolerance);
+    }
+    if (kind != NULL) {
+        mark = push_key(w, "kind");
+        if (!json_is_string(kind) || json_string_length(kind) == 0)
+            return fail(w, "must be a request kind as the baseline file spells it "
+                           "(\"READ g60v1\", \"TESTFR act\")");
+        c->poll_kind = strdup(json_string_value(kind));
+        if (c->poll_kind == NULL)
+            return fail(w, "out of memory");
+        pop(w, mark);
+    }
+    return 0;
+}
+
 static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
     static const char *const keys[] = {"name",  "protocol", "clients", "servers",
@@ -514,6 +554,13 @@ static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit 
             push_key(w, reserved[i]);
             return fail(w, "must be an object");
         }
+    }
+    json_t *poll = json_object_get(obj, "poll");
+    if (poll != NULL) {
+        size_t mark = push_key(w, "poll");
+        if (parse_poll(w, poll, c) != 0)
+            return -1;
+        pop(w, mark);
     }
     return 0;
 }
@@ -609,6 +656,7 @@ void gs_policy_free(struct gs_policy *policy)
         free(c->clients);
         free(c->servers);
         free(c->ports);
+        free(c->poll_kind);
     }
     free(policy->conduits);
     for (size_t i = 0; i < policy->n_warnings; i++)

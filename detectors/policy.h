@@ -8,7 +8,7 @@
  *                  "servers": ["10.3.0.0/24"], "ports": [19998], "require": {"tls": true},
  *                  "tls_profile": {"min_rsa_bits": 3072}}]}
  *
- * Keys the design reserves for other detectors ("allow", "poll", "require.secure_auth",
+ * Keys the design reserves for other detectors ("allow", "require.secure_auth",
  * "require.tags") are accepted and not interpreted here yet. Any other key, and a protocol
  * name gridsensor does not know, is ignored with a warning (gs_policy_warning), so a typo is
  * seen without a policy written for a newer sensor stopping an older one; values of the
@@ -73,6 +73,14 @@ struct gs_policy_conduit {
     bool require_tls;
     bool require_tags; /* GOOSE/SV/R-GOOSE/R-SV must carry IEC 62351-6 tags (goose_sv.c) */
     struct gs_policy_tls_profile tls_profile;
+    /* "poll": {"period_s": 30, "tolerance": 0.5, "kind": "READ g60v1"}: the conduit's client
+     * polls each server at least every period_s (detectors/baseline.c). Without "kind", any
+     * request counts; "tolerance" is a fraction of the period (absent: baseline.tolerance_pct). */
+    bool has_poll;
+    double poll_period_s;
+    bool has_poll_tolerance;
+    double poll_tolerance;
+    char *poll_kind; /* NULL: any request */
 };
 
 struct gs_policy;

@@ -125,6 +125,18 @@ const struct gs_signature gs_signatures[] = {
     /* Conduit policy (detectors/policy.c, raised by the detector that needs the rule) */
     {"policy.tls_required", 2000501, "Policy: plaintext protocol on a conduit that requires TLS",
      "policy", 1, "FR4"},
+    /* Poll-rate baselines (detectors/baseline.c) */
+    {"baseline.poll_missed", 2000601,
+     "Baseline: an expected periodic poll did not arrive within its period and tolerance",
+     "availability", 2, "FR7"},
+    {"baseline.rate_anomaly", 2000602,
+     "Baseline: request rate of a series far off its learned baseline", "availability", 2, "FR7"},
+    {"baseline.new_talker", 2000603,
+     "Baseline: endpoints exchanging requests of a protocol not seen while learning", "anomaly", 2,
+     "FR5"},
+    {"baseline.new_request", 2000604,
+     "Baseline: known endpoints sending a request kind not seen while learning", "anomaly", 3,
+     "FR2"},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 

@@ -124,6 +124,23 @@ const struct gs_config_key gs_config_keys[] = {
         "bytes of one TLS handshake message under reassembly"),
     KEY("tls.max_certificates", tls_max_certificates, 10, 1, 64,
         "certificates parsed per TLS Certificate message"),
+    KEY("baseline.max_series", baseline_max_series, 4096, 16, 1048576,
+        "request series tracked besides a loaded baseline's; the least recently seen is evicted"),
+    KEY("baseline.learn_samples", baseline_learn_samples, 128, 8, 4096,
+        "most recent poll intervals kept per series while learning (median and MAD over them)"),
+    KEY("baseline.min_samples", baseline_min_samples, 8, 2, 4096,
+        "poll intervals a series needs while learning before its period is trusted"),
+    KEY("baseline.max_jitter_pct", baseline_max_jitter_pct, 25, 1, 100,
+        "a learned period is trusted when the intervals' MAD is at most this % of their median"),
+    KEY("baseline.tolerance_pct", baseline_tolerance_pct, 50, 0, 10000,
+        "a poll is missed after period x (1 + this %) of silence (unless the baseline says)"),
+    KEY("baseline.burst_ms", baseline_burst_ms, 1000, 0, 60000,
+        "requests of a series closer than this belong to one poll (retries, multi-part polls)"),
+    KEY("baseline.rate_window_s", baseline_rate_window_s, 300, 10, 86400,
+        "request rates are compared over windows of this long (at least 8 periods)"),
+    KEY("baseline.rate_factor_pct", baseline_rate_factor_pct, 200, 110, 100000,
+        "a window's requests are far off when above this % of the expected count or below "
+        "its inverse"),
     {NULL, 0, 0, 0, 0, NULL},
 };
 

@@ -82,6 +82,15 @@ struct gs_config {
     /* TLS */
     uint32_t tls_max_handshake_bytes;
     uint32_t tls_max_certificates;
+    /* poll-rate baselines (detectors/baseline.c) */
+    uint32_t baseline_max_series;
+    uint32_t baseline_learn_samples;
+    uint32_t baseline_min_samples;
+    uint32_t baseline_max_jitter_pct;
+    uint32_t baseline_tolerance_pct;
+    uint32_t baseline_burst_ms;
+    uint32_t baseline_rate_window_s;
+    uint32_t baseline_rate_factor_pct;
 };
 
 struct gs_config_key {

@@ -15,6 +15,8 @@ enum long_only {
     OPT_NO_CLASSIFY,
     OPT_POLICY,
     OPT_KEYS,
+    OPT_BASELINE,
+    OPT_LEARN,
 };
 
 void gs_cli_usage(FILE *out)
@@ -50,6 +52,9 @@ void gs_cli_usage(FILE *out)
           "      --keys FILE        key store (JSON, mode 0600): DNP3 and IEC 104 secure\n"
           "                         authentication update keys, to verify every SA MAC, and\n"
           "                         GOOSE/SV group keys, to verify IEC 62351-6 tags\n"
+          "      --baseline FILE    poll-rate baseline (JSON) to enforce: missed polls, rates far\n"
+          "                         off, new talkers; with --learn, where the baseline is written\n"
+          "      --learn            learn the poll-rate baseline instead of enforcing it\n"
           "\n"
           "Tuning:\n"
           "      --set NAME=VALUE   change a limit, e.g. --set flow.max_flows=100000\n"
@@ -86,6 +91,8 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
         {"no-classify", no_argument, NULL, OPT_NO_CLASSIFY},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"keys", required_argument, NULL, OPT_KEYS},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
+        {"learn", no_argument, NULL, OPT_LEARN},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -152,6 +159,16 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
             }
             opts->keys_file = optarg;
             break;
+        case OPT_BASELINE:
+            if (opts->baseline_file != NULL) {
+                snprintf(errbuf, GS_ERRBUF_SIZE, "only one --baseline file");
+                return -1;
+            }
+            opts->baseline_file = optarg;
+            break;
+        case OPT_LEARN:
+            opts->learn = true;
+            break;
         case 'h':
             opts->help = true;
             break;
@@ -177,6 +194,11 @@ int gs_cli_parse(int argc, char **argv, struct gs_options *opts, char *errbuf)
     }
     if (opts->help || opts->version || opts->show_config)
         return 0;
+    if (opts->learn && opts->baseline_file == NULL) {
+        snprintf(errbuf, GS_ERRBUF_SIZE,
+                 "--learn needs --baseline FILE, where the baseline is written");
+        return -1;
+    }
     if (opts->iface != NULL && opts->n_files != 0) {
         snprintf(errbuf, GS_ERRBUF_SIZE, "use either -r FILE... or -i IFACE, not both");
         return -1;

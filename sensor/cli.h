@@ -18,8 +18,10 @@ struct gs_options {
     const char *iface;
     const char *outputs[GS_CLI_MAX_OUTPUTS];
     size_t n_outputs;
-    const char *policy_file; /* --policy, NULL without */
-    const char *keys_file; /* --keys: the key store, or NULL */
+    const char *policy_file;   /* --policy, NULL without */
+    const char *keys_file;     /* --keys: the key store, or NULL */
+    const char *baseline_file; /* --baseline: loaded, or written with --learn */
+    bool learn;
     bool log_events;
     bool stats;
     bool classify;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "baseline.h"
 #include "dnp3_sa.h"
 #include "goose_sv.h"
 #include "iec104_sa.h"
@@ -14,6 +15,7 @@ const struct gs_detector *const gs_detector_table[] = {
     &gs_dnp3_sa_detector,
     &gs_iec104_sa_detector,
     &gs_tls_profile_detector,
+    &gs_baseline_detector,
     &gs_goose_sv_detector,
     NULL,
 };

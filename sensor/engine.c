@@ -675,6 +675,7 @@ struct gs_engine *gs_engine_create(const struct gs_engine_options *opts, char *e
     eng->env.cfg = opts->cfg;
     eng->env.keys = opts->keys;
     eng->env.policy = opts->policy;
+    eng->env.baseline = opts->baseline;
     eng->env.alert = engine_alert;
     eng->env.alert_arg = eng;
     eng->consumer.consume = consume;

@@ -28,7 +28,8 @@ struct gs_engine_options {
     const struct gs_detector *const *detectors;
     const struct gs_keystore *keys;
     const struct gs_policy *policy;
-    struct gs_output *output; /* records go here; NULL discards them (tests, benchmarks) */
+    struct gs_baseline *baseline; /* --baseline model (detectors/baseline.h), or NULL */
+    struct gs_output *output;     /* records go here; NULL discards them (tests, benchmarks) */
 };
 
 struct gs_engine;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "capture.h"
 #include "cli.h"
 #include "engine.h"
@@ -202,6 +203,7 @@ int main(int argc, char **argv)
     struct gs_output *out = NULL;
     struct gs_engine *eng = NULL;
     struct gs_policy *policy = NULL;
+    struct gs_baseline *baseline = NULL;
     struct gs_keystore *keys = NULL;
     /* Keys first: the loader borrows jansson's allocator, before any output thread runs. */
     if (opts.keys_file != NULL && gs_keystore_load(opts.keys_file, &keys, errbuf) != 0) {
@@ -222,6 +224,18 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < gs_policy_warning_count(policy); i++)
         gs_log(GS_LOG_WARN, "%s", gs_policy_warning(policy, i));
+    /* A baseline to enforce is read now; one being learned must be writable at the end. */
+    if (opts.baseline_file != NULL) {
+        int brc = opts.learn ? gs_baseline_check_writable(opts.baseline_file, errbuf)
+                             : gs_baseline_load(&baseline, opts.baseline_file, &opts.cfg, errbuf);
+        if (brc == 0 && opts.learn)
+            brc = gs_baseline_create_learning(&baseline, &opts.cfg, errbuf);
+        if (brc != 0) {
+            gs_log(GS_LOG_ERROR, "%s", errbuf);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    }
     for (size_t i = 0; i < opts.n_files; i++) {
         if (gs_capture_open_file(&caps[i], opts.files[i], errbuf) != 0) {
             gs_log(GS_LOG_ERROR, "%s", errbuf);
@@ -247,6 +261,7 @@ int main(int argc, char **argv)
                                       .classify = opts.classify,
                                       .policy = policy,
                                       .keys = keys,
+                                      .baseline = baseline,
                                       .output = out};
     eng = gs_engine_create(&eopts, errbuf);
     if (eng == NULL) {
@@ -272,12 +287,23 @@ int main(int argc, char **argv)
     gs_engine_finish(eng);
     if (opts.stats)
         gs_engine_report_stats(eng);
+    if (opts.learn) {
+        struct gs_baseline_saved saved;
+        if (gs_baseline_save(baseline, opts.baseline_file, &saved, errbuf) != 0) {
+            gs_log(GS_LOG_ERROR, "%s", errbuf);
+            rc = EXIT_RUNTIME;
+        } else {
+            gs_log(GS_LOG_INFO, "baseline %s: %zu series learned, %zu with a trusted period",
+                   opts.baseline_file, saved.series, saved.periodic);
+        }
+    }
 
 done:
     gs_engine_destroy(eng);
     gs_keystore_destroy(keys);
     gs_output_destroy(out);
     gs_policy_free(policy);
+    gs_baseline_free(baseline);
     for (size_t i = 0; caps != NULL && i < opts.n_files; i++)
         gs_capture_close(caps[i]);
     free(caps);
