@@ -35,6 +35,13 @@ static inline void gs_detect_alert(const struct gs_detect_env *env, const struct
 
 #define GS_EVENT_BIT(type) (1u << (unsigned)(type))
 
+/* How nDPI classified a flow that no dissector claimed (see on_classified). */
+struct gs_app_class {
+    const char *name;     /* nDPI's protocol name ("HTTP", "SMBv23", "RDP"), "unknown" if none */
+    const char *category; /* nDPI's category ("Web", "RemoteAccess", "IoT-Scada"), may be NULL */
+    bool guessed;         /* named from the ports only: nDPI could not tell from the payload */
+};
+
 struct gs_detector {
     const char *name;
     uint32_t event_mask; /* GS_EVENT_BIT() of each event type it wants */
@@ -54,6 +61,13 @@ struct gs_detector {
      * whole (plaintext on a conduit that must be TLS) without subscribing to every event
      * type of every protocol. May be NULL. */
     void (*on_flow)(void *state, const struct gs_pkt_ctx *ctx, const char *app_proto);
+    /* A flow that no dissector claimed was classified by nDPI (classification on): called
+     * once per flow, at the packet where nDPI named the protocol or, when it cannot, where the
+     * sensor gives up (after 32 packets of the flow, or when the flow ends; ctx->flow is then
+     * seen from the client and ctx->pcap_cnt is the current packet). Lets the policy flag an
+     * unexpected protocol between the endpoints of a conduit. May be NULL. */
+    void (*on_classified)(void *state, const struct gs_pkt_ctx *ctx,
+                          const struct gs_app_class *cls);
 };
 
 #endif
