@@ -61,8 +61,9 @@ struct gs_detector {
      * whole (plaintext on a conduit that must be TLS) without subscribing to every event
      * type of every protocol. May be NULL. */
     void (*on_flow)(void *state, const struct gs_pkt_ctx *ctx, const char *app_proto);
-    /* A flow that no dissector claimed was classified by nDPI (classification on): called
-     * once per flow, at the packet where nDPI named the protocol or, when it cannot, where the
+    /* A flow that no dissector handles (none claimed it, or the one that did gave up on it)
+     * was classified by nDPI (classification on): called once per flow, at the packet where
+     * nDPI named the protocol (or the dissector gave up) or, when nDPI cannot, where the
      * sensor gives up (after 32 packets of the flow, or when the flow ends; ctx->flow is then
      * seen from the client and ctx->pcap_cnt is the current packet). Lets the policy flag an
      * unexpected protocol between the endpoints of a conduit. May be NULL. */

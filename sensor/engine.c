@@ -185,6 +185,12 @@ static void announce_flow(struct gs_engine *eng, struct gs_flow *flow, const str
     }
 }
 
+/* Whether no dissector handles the flow: none claimed it, or the one that did gave up. */
+static bool unclaimed(const struct gs_flow *flow)
+{
+    return flow->dissector == NULL || flow->dissector_failed;
+}
+
 /* Tells the detectors, once, how nDPI classified a flow that no dissector claimed. */
 static void announce_classified(struct gs_engine *eng, struct gs_flow *flow,
                                 const struct gs_pkt_ctx *ctx, bool guessed)
@@ -202,12 +208,13 @@ static void announce_classified(struct gs_engine *eng, struct gs_flow *flow,
     }
 }
 
-/* After a packet of a flow no dissector claims: announce nDPI's answer once it has one, or
- * its best guess once the classifier stops looking at the flow. */
+/* After a packet of a flow no dissector handles: announce nDPI's answer once it has one (it
+ * may have named the flow before a dissector claimed and then gave up on it), or its best
+ * guess once the classifier stops looking at the flow. */
 static void settle_classification(struct gs_engine *eng, struct gs_flow *flow,
                                   const struct gs_pkt_ctx *ctx)
 {
-    if (eng->classifier == NULL || flow->dissector != NULL || flow->class_announced)
+    if (eng->classifier == NULL || !unclaimed(flow) || flow->class_announced)
         return;
     bool guessed = false;
     if (flow->classified == 0) {
@@ -329,7 +336,7 @@ static void release_flow(void *arg, struct gs_flow *flow, enum gs_flow_end why)
         gs_classifier_flow_free(eng->classifier, flow->classify);
         flow->classify = NULL;
     }
-    if (flow->dissector == NULL && eng->classifier != NULL && !flow->class_announced) {
+    if (unclaimed(flow) && eng->classifier != NULL && !flow->class_announced) {
         /* A flow that ended before the classifier gave up on it. */
         struct gs_l2_info no_l2;
         memset(&no_l2, 0, sizeof(no_l2));
@@ -388,7 +395,9 @@ static struct gs_flow *new_flow(struct gs_engine *eng, const struct gs_flow_key 
 
 static void classify_packet(struct gs_engine *eng, struct gs_flow *flow, const struct gs_decoded *d)
 {
-    if (eng->classifier == NULL || flow->dissector != NULL || flow->classified != 0 ||
+    /* A flow whose dissector gave up (RDP taken for MMS by its COTP connection request) is
+     * classified after all, from the packets that follow, unless nDPI named it before. */
+    if (eng->classifier == NULL || !unclaimed(flow) || flow->classified != 0 ||
         d->ip_hdr.len == 0 || flow->packets[0] + flow->packets[1] > CLASSIFY_MAX_PACKETS)
         return;
     if (flow->classify == NULL) {

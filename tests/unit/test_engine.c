@@ -463,8 +463,9 @@ START_TEST(test_engine_on_flow_once_per_accepted_flow)
 }
 END_TEST
 
-/* Flows no dissector claims reach on_classified once: when nDPI names the protocol, after 32
- * packets nDPI could not name, or when the flow ends; claimed flows never. */
+/* Flows no dissector handles reach on_classified once: when nDPI names the protocol, after 32
+ * packets nDPI could not name, or when the flow ends; flows a dissector handles never, flows
+ * whose dissector gave up too. */
 START_TEST(test_engine_on_classified_once_per_unclaimed_flow)
 {
     struct fixture f;
@@ -486,12 +487,19 @@ START_TEST(test_engine_on_classified_once_per_unclaimed_flow)
     ck_assert_int_eq(seen.n_classes, 2);
     ck_assert_uint_eq(seen.class_cnt[1], f.cnt);
     ck_assert_str_eq(seen.class_name[1], "unknown");
-    /* A short flow nDPI cannot name: announced when it ends. */
+    /* A short flow nDPI cannot name, and one its dissector refuses: announced when they end. */
     udp(&f, 41001, 40998, "\x02\x7e opaque");
+    tcp(&f, true, 40003, 7777, 1, GS_TCPF_ACK, "BAD\n");
     ck_assert_int_eq(seen.n_classes, 2);
     gs_engine_finish(f.eng);
-    ck_assert_int_eq(seen.n_classes, 3);
-    ck_assert_uint_eq(seen.class_port[2], 40998);
+    ck_assert_int_eq(seen.n_classes, 4);
+    bool udp_seen = false, refused_seen = false;
+    for (int i = 2; i < 4; i++) {
+        udp_seen = udp_seen || seen.class_port[i] == 40998;
+        refused_seen = refused_seen || seen.class_port[i] == 7777;
+        ck_assert_str_eq(seen.class_name[i], "unknown");
+    }
+    ck_assert(udp_seen && refused_seen);
     ck_assert_int_eq(seen.n_flows, 1);
     gs_engine_destroy(f.eng);
 }
