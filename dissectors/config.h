@@ -57,6 +57,9 @@ struct gs_config {
     /* TLS */
     uint32_t tls_max_handshake_bytes;
     uint32_t tls_max_certificates;
+    /* conduit policy (detectors/conduit_policy.c) */
+    uint32_t policy_max_reported;
+    uint32_t policy_realert_s;
 };
 
 struct gs_config_key {

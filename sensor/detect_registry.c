@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 
+#include "conduit_policy.h"
 #include "tls_profile.h"
 
 const struct gs_detector *const gs_detector_table[] = {
     &gs_tls_profile_detector,
+    &gs_conduit_policy_detector,
     NULL,
 };
