@@ -12,3 +12,4 @@ mkdir -p pcaps/dnp3-sa && "$gen/gen_dnp3_sa" pcaps/dnp3-sa
 "$gen/gen_iec104" pcaps/iec104.pcap
 "$gen/gen_tls" pcaps/tls_62351.pcap
 "$gen/gen_mms" pcaps/mms_station.pcap
+"$gen/gen_policy" pcaps/policy.pcap
