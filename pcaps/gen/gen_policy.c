@@ -41,7 +41,8 @@
 #define SPACING 50000u              /* between conversations */
 #define S_US    1000000ull
 
-#define IP(a, b, c, d) ((uint32_t)((a) << 24 | (b) << 16 | (c) << 8 | (d)))
+#define IP(a, b, c, d)                                                                             \
+    (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
 
 static uint64_t clock_us = T0;
 
