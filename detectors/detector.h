@@ -42,6 +42,12 @@ typedef void gs_counter_fn(void *arg, const char *name, uint64_t value);
 
 /* The most counters one detector reports (struct gs_detector.counters). */
 #define GS_DETECTOR_MAX_COUNTERS 32
+/* How nDPI classified a flow that no dissector claimed (see on_classified). */
+struct gs_app_class {
+    const char *name;     /* nDPI's protocol name ("HTTP", "SMBv23", "RDP"), "unknown" if none */
+    const char *category; /* nDPI's category ("Web", "RemoteAccess", "IoT-Scada"), may be NULL */
+    bool guessed;         /* named from the ports only: nDPI could not tell from the payload */
+};
 
 struct gs_detector {
     const char *name;
@@ -65,6 +71,14 @@ struct gs_detector {
     /* Reports the detector's counters for the stats record (`stats.detect.<name>`): calls
      * add(arg, name, value) for each, at most GS_DETECTOR_MAX_COUNTERS. May be NULL. */
     void (*counters)(const void *state, gs_counter_fn *add, void *arg);
+    /* A flow that no dissector handles (none claimed it, or the one that did gave up on it)
+     * was classified by nDPI (classification on): called once per flow, at the packet where
+     * nDPI named the protocol (or the dissector gave up) or, when nDPI cannot, where the
+     * sensor gives up (after 32 packets of the flow, or when the flow ends; ctx->flow is then
+     * seen from the client and ctx->pcap_cnt is the current packet). Lets the policy flag an
+     * unexpected protocol between the endpoints of a conduit. May be NULL. */
+    void (*on_classified)(void *state, const struct gs_pkt_ctx *ctx,
+                          const struct gs_app_class *cls);
 };
 
 #endif

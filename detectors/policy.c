@@ -14,7 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "catalogue.h"
+#include "dnp3.h"
+#include "iec104.h"
+#include "mms.h"
 #include "tls.h"
 #include "tls_suites.h"
 
@@ -447,6 +452,323 @@ static int parse_require(struct where *w, json_t *obj, struct gs_policy_conduit 
     return 0;
 }
 
+/* ---- allow-lists and layer-2 scope (read by detectors/conduit_policy.c) ------------------- */
+
+static bool is_layer2(const char *protocol)
+{
+    return protocol != NULL && (strcmp(protocol, "goose") == 0 || strcmp(protocol, "sv") == 0);
+}
+
+/* "vlans": [10, 20] scopes a GOOSE/SV conduit; IP keys cannot match a layer-2 frame. */
+static int parse_layer2(struct where *w, json_t *obj, struct gs_policy_conduit *c)
+{
+    json_t *v = json_object_get(obj, "vlans");
+    if (v != NULL) {
+        size_t mark = push_key(w, "vlans");
+        if (!json_is_array(v))
+            return fail(w, "must be a list of VLAN ids (0 for untagged frames)");
+        c->vlans = calloc(json_array_size(v) + 1, sizeof(*c->vlans));
+        if (c->vlans == NULL)
+            return fail(w, "out of memory");
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item)
+        {
+            size_t m = push_index(w, i);
+            if (!json_is_integer(item) || json_integer_value(item) < 0 ||
+                json_integer_value(item) > 4095)
+                return fail(w, "must be a VLAN id 0..4095");
+            c->vlans[i] = (uint16_t)json_integer_value(item);
+            pop(w, m);
+        }
+        c->n_vlans = json_array_size(v);
+        if (c->protocol != NULL && !is_layer2(c->protocol))
+            warn(w, "vlans scope layer-2 conduits (goose, sv) only; ignored on a %s conduit",
+                 c->protocol);
+        pop(w, mark);
+    }
+    if (is_layer2(c->protocol) && (c->n_clients > 0 || c->n_servers > 0 || c->n_ports > 0))
+        warn(w,
+             "clients, servers and ports do not apply to %s frames: the conduit admits none "
+             "(scope it with vlans and allow.publishers)",
+             c->protocol);
+    return 0;
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    return a != NULL && strcasecmp(a, b) == 0;
+}
+
+/*
+ * A list of small numbers (0..max) given as numbers or names, into a bitmap. `name_of` names
+ * a value (NULL when it has none); `what` says what a value must be, for the message.
+ */
+static int get_code_set(struct where *w, json_t *allow, const char *key, unsigned max,
+                        const char *(*name_of)(unsigned), const char *what, bool *has,
+                        uint64_t *set)
+{
+    json_t *list;
+    if (get_list(w, allow, key, max + 1u, &list) != 0)
+        return -1;
+    if (list == NULL)
+        return 0;
+    *has = true;
+    size_t mark = push_key(w, key);
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        size_t m = push_index(w, i);
+        bool ok = false;
+        unsigned v = 0;
+        if (json_is_integer(item)) {
+            ok = json_integer_value(item) >= 0 && json_integer_value(item) <= (json_int_t)max;
+            v = ok ? (unsigned)json_integer_value(item) : 0;
+        } else if (json_is_string(item) && name_of != NULL) {
+            for (v = 0; v <= max && !ok; v++)
+                ok = same_name(name_of(v), json_string_value(item));
+            v--;
+        }
+        if (!ok) {
+            if (json_is_string(item))
+                return fail(w, "'%s' is not %s", json_string_value(item), what);
+            return fail(w, "must be %s", what);
+        }
+        set[v / 64u] |= UINT64_C(1) << (v % 64u);
+        pop(w, m);
+    }
+    pop(w, mark);
+    return 0;
+}
+
+static const char *dnp3_function(unsigned v)
+{
+    return gs_dnp3_function_name((uint8_t)v);
+}
+
+static const char *iec104_type(unsigned v)
+{
+    return gs_iec104_type_name((uint8_t)v);
+}
+
+static const char *iec104_cause(unsigned v)
+{
+    return gs_iec104_cot_name((uint8_t)v);
+}
+
+static const char *mms_service(unsigned v)
+{
+    return gs_mms_service_name(GS_MMS_PDU_CONFIRMED_REQUEST, v);
+}
+
+static const char *mms_control(unsigned v)
+{
+    return gs_mms_control_action_name((enum gs_mms_control_action)v);
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* "01:0c:cd:01:00:01" or "01-0C-CD-01-00-01". */
+static bool parse_mac(const char *text, uint8_t mac[6])
+{
+    if (strlen(text) != 17)
+        return false;
+    for (size_t i = 0; i < 6; i++) {
+        int hi = hex_digit(text[i * 3]), lo = hex_digit(text[i * 3 + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != ':' && text[i * 3 + 2] != '-'))
+            return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static int get_string(struct where *w, json_t *obj, const char *key, char **out)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return 0;
+    size_t mark = push_key(w, key);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return fail(w, "must be a non-empty string");
+    *out = strdup(json_string_value(v));
+    if (*out == NULL)
+        return fail(w, "out of memory");
+    pop(w, mark);
+    return 0;
+}
+
+static int parse_publisher(struct where *w, json_t *obj, struct gs_policy_publisher *p)
+{
+    static const char *const keys[] = {"src_mac", "appid", "gocb_ref", "sv_id", NULL};
+    if (!json_is_object(obj))
+        return fail(w, "must be an object such as {\"src_mac\": \"00:02:a3:11:22:33\", "
+                       "\"appid\": 1, \"gocb_ref\": \"IED1LD0/LLN0$GO$gcb1\"}");
+    if (only_keys(w, obj, keys) != 0)
+        return -1;
+    json_t *mac = json_object_get(obj, "src_mac");
+    if (mac != NULL) {
+        size_t mark = push_key(w, "src_mac");
+        if (!json_is_string(mac) || !parse_mac(json_string_value(mac), p->src_mac))
+            return fail(w, "must be a MAC address such as \"00:02:a3:11:22:33\"");
+        p->has_src_mac = true;
+        pop(w, mark);
+    }
+    json_t *appid = json_object_get(obj, "appid");
+    if (appid != NULL) {
+        size_t mark = push_key(w, "appid");
+        json_int_t v = -1;
+        if (json_is_integer(appid)) {
+            v = json_integer_value(appid);
+        } else if (json_is_string(appid)) {
+            const char *text = json_string_value(appid);
+            char *end = NULL;
+            errno = 0;
+            unsigned long n = strtoul(text, &end, 0);
+            v = text[0] != '\0' && text[0] != '-' && *end == '\0' && errno == 0 && n <= 0xFFFF
+                    ? (json_int_t)n
+                    : -1;
+        }
+        if (v < 0 || v > 0xFFFF)
+            return fail(w, "must be an APPID 0..65535 (a number, or a string such as \"0x4000\")");
+        p->has_appid = true;
+        p->appid = (uint16_t)v;
+        pop(w, mark);
+    }
+    if (get_string(w, obj, "gocb_ref", &p->gocb_ref) != 0 ||
+        get_string(w, obj, "sv_id", &p->sv_id) != 0)
+        return -1;
+    if (!p->has_src_mac && !p->has_appid && p->gocb_ref == NULL && p->sv_id == NULL)
+        return fail(w, "needs at least one of src_mac, appid, gocb_ref, sv_id");
+    return 0;
+}
+
+static int get_publishers(struct where *w, json_t *allow, struct gs_policy_allow *a)
+{
+    json_t *list;
+    if (get_list(w, allow, "publishers", 65536, &list) != 0)
+        return -1;
+    if (list == NULL)
+        return 0;
+    a->has_publishers = true;
+    a->publishers = calloc(json_array_size(list) + 1, sizeof(*a->publishers));
+    if (a->publishers == NULL)
+        return fail(w, "out of memory");
+    size_t mark = push_key(w, "publishers");
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        size_t m = push_index(w, i);
+        a->n_publishers = i + 1;
+        if (parse_publisher(w, item, &a->publishers[i]) != 0)
+            return -1;
+        pop(w, m);
+    }
+    pop(w, mark);
+    return 0;
+}
+
+static int get_operations(struct where *w, json_t *allow, struct gs_policy_allow *a)
+{
+    json_t *list;
+    if (get_list(w, allow, "operations", 256, &list) != 0)
+        return -1;
+    if (list == NULL)
+        return 0;
+    size_t mark = push_key(w, "operations");
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        size_t m = push_index(w, i);
+        uint64_t bits = json_is_string(item) ? gs_catalogue_by_name(json_string_value(item)) : 0;
+        if (bits == 0)
+            return fail(w, "must name an operation of the catalogue (cold_restart, file_delete, "
+                           "setting_group_change, ... in docs/RULES.md)");
+        a->operations |= bits;
+        pop(w, m);
+    }
+    pop(w, mark);
+    return 0;
+}
+
+/* Warns about an allow-list that the conduit's protocol never consults. */
+static void check_fit(struct where *w, const struct gs_policy_conduit *c, json_t *allow,
+                      const char *key, const char *const *protocols)
+{
+    if (c->protocol == NULL || json_object_get(allow, key) == NULL)
+        return;
+    for (size_t i = 0; protocols[i] != NULL; i++) {
+        if (strcmp(protocols[i], c->protocol) == 0)
+            return;
+    }
+    size_t mark = push_key(w, key);
+    warn(w, "applies to %s conduits; ignored on a %s conduit", protocols[0], c->protocol);
+    pop(w, mark);
+}
+
+static int parse_allow(struct where *w, json_t *obj, struct gs_policy_conduit *c)
+{
+    static const char *const keys[] = {"function_codes", "groups",     "type_ids",
+                                       "causes",         "services",   "controls",
+                                       "publishers",     "operations", NULL};
+    static const char *const dnp3[] = {"dnp3", NULL};
+    static const char *const iec104[] = {"iec104", NULL};
+    static const char *const mms[] = {"mms", NULL};
+    static const char *const pubsub[] = {"goose", "sv", "r-goose", "r-sv", NULL};
+    json_t *allow = json_object_get(obj, "allow");
+    if (allow == NULL)
+        return 0;
+    size_t mark = push_key(w, "allow");
+    if (!json_is_object(allow))
+        return fail(w, "must be an object");
+    if (only_keys(w, allow, keys) != 0)
+        return -1;
+    struct gs_policy_allow *a = &c->allow;
+    if (get_code_set(w, allow, "function_codes", 255, dnp3_function,
+                     "a DNP3 function code (0..255, or a name such as \"READ\")",
+                     &a->has_function_codes, a->function_codes) != 0 ||
+        get_code_set(w, allow, "groups", 255, NULL, "a DNP3 object group 0..255", &a->has_groups,
+                     a->groups) != 0 ||
+        get_code_set(w, allow, "type_ids", 255, iec104_type,
+                     "an IEC 104 type id (0..255, or a name such as \"C_SC_NA_1\")",
+                     &a->has_type_ids, a->type_ids) != 0 ||
+        get_code_set(w, allow, "causes", 63, iec104_cause,
+                     "an IEC 104 cause of transmission (0..63, or a name such as \"act\")",
+                     &a->has_causes, a->causes) != 0 ||
+        get_code_set(w, allow, "services", 127, mms_service,
+                     "an MMS service (a name such as \"read\" or \"getNameList\", or its ISO "
+                     "9506 number)",
+                     &a->has_services, a->services) != 0 ||
+        get_publishers(w, allow, a) != 0 || get_operations(w, allow, a) != 0)
+        return -1;
+    uint64_t controls[1] = {0};
+    if (get_code_set(w, allow, "controls", GS_MMS_CTL_TERMINATION, mms_control,
+                     "an IEC 61850 control action (\"select\", \"operate\", \"cancel\")",
+                     &a->has_controls, controls) != 0)
+        return -1;
+    a->controls = (uint32_t)controls[0];
+    check_fit(w, c, allow, "function_codes", dnp3);
+    check_fit(w, c, allow, "groups", dnp3);
+    check_fit(w, c, allow, "type_ids", iec104);
+    check_fit(w, c, allow, "causes", iec104);
+    check_fit(w, c, allow, "services", mms);
+    check_fit(w, c, allow, "controls", mms);
+    check_fit(w, c, allow, "publishers", pubsub);
+    pop(w, mark);
+    return 0;
+}
+
 /* "poll": {"period_s": 30, "tolerance": 0.5, "kind": "READ g60v1"} (detectors/baseline.c). */
 static int parse_poll(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
@@ -489,9 +811,9 @@ static int parse_poll(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 
 static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit *c)
 {
-    static const char *const keys[] = {"name",  "protocol", "clients", "servers",
-                                       "ports", "require",  "tls",     "tls_profile",
-                                       "allow", "poll",     NULL};
+    static const char *const keys[] = {"name",        "protocol", "clients", "servers",
+                                       "ports",       "vlans",    "require", "tls",
+                                       "tls_profile", "allow",    "poll",    NULL};
     if (!json_is_object(obj))
         return fail(w, "must be an object");
     if (only_keys(w, obj, keys) != 0)
@@ -515,6 +837,9 @@ static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit 
         }
         pop(w, mark);
         c->protocol = strdup(canonical);
+        /* Other names are nDPI's ("HTTP", "SMBv23"), matched in any case. */
+        for (char *p = c->protocol; p != NULL && *p != '\0'; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
     }
     if ((c->name == NULL) || (protocol != NULL && c->protocol == NULL))
         return fail(w, "out of memory");
@@ -547,17 +872,18 @@ static int parse_conduit(struct where *w, json_t *obj, struct gs_policy_conduit 
             return -1;
         pop(w, mark);
     }
-    static const char *const reserved[] = {"allow", "poll", NULL};
-    for (size_t i = 0; reserved[i] != NULL; i++) {
-        json_t *v = json_object_get(obj, reserved[i]);
-        if (v != NULL && !json_is_object(v)) {
-            push_key(w, reserved[i]);
-            return fail(w, "must be an object");
-        }
+    json_t *allow = json_object_get(obj, "allow");
+    if (allow != NULL && !json_is_object(allow)) {
+        push_key(w, "allow");
+        return fail(w, "must be an object");
     }
+    if (parse_layer2(w, obj, c) != 0 || parse_allow(w, obj, c) != 0)
+        return -1;
     json_t *poll = json_object_get(obj, "poll");
     if (poll != NULL) {
         size_t mark = push_key(w, "poll");
+        if (!json_is_object(poll))
+            return fail(w, "must be an object");
         if (parse_poll(w, poll, c) != 0)
             return -1;
         pop(w, mark);
@@ -657,6 +983,12 @@ void gs_policy_free(struct gs_policy *policy)
         free(c->servers);
         free(c->ports);
         free(c->poll_kind);
+        free(c->vlans);
+        for (size_t k = 0; k < c->allow.n_publishers; k++) {
+            free(c->allow.publishers[k].gocb_ref);
+            free(c->allow.publishers[k].sv_id);
+        }
+        free(c->allow.publishers);
     }
     free(policy->conduits);
     for (size_t i = 0; i < policy->n_warnings; i++)
@@ -731,6 +1063,41 @@ const struct gs_policy_conduit *gs_policy_match(const struct gs_policy *policy,
         for (size_t k = 0; k < c->n_ports && !port_ok; k++)
             port_ok = c->ports[k] == server_port;
         if (port_ok)
+            return c;
+    }
+    return NULL;
+}
+
+/* ---- layer-2 and host matching (conduit_policy.c) ------------------------------------------ */
+
+const struct gs_policy_conduit *gs_policy_match_l2(const struct gs_policy *policy,
+                                                   const char *protocol, uint16_t vlan)
+{
+    for (size_t i = 0; policy != NULL && i < policy->n_conduits; i++) {
+        const struct gs_policy_conduit *c = &policy->conduits[i];
+        if (c->protocol != NULL && strcmp(protocol, c->protocol) != 0)
+            continue;
+        if (c->n_clients > 0 || c->n_servers > 0 || c->n_ports > 0)
+            continue;
+        bool vlan_ok = c->n_vlans == 0;
+        for (size_t k = 0; k < c->n_vlans && !vlan_ok; k++)
+            vlan_ok = c->vlans[k] == vlan;
+        if (vlan_ok)
+            return c;
+    }
+    return NULL;
+}
+
+const struct gs_policy_conduit *gs_policy_match_hosts(const struct gs_policy *policy,
+                                                      const struct gs_ip *a, const struct gs_ip *b)
+{
+    for (size_t i = 0; policy != NULL && i < policy->n_conduits; i++) {
+        const struct gs_policy_conduit *c = &policy->conduits[i];
+        if (c->n_clients == 0 && c->n_servers == 0)
+            continue;
+        bool ab = in_nets(c->clients, c->n_clients, a) && in_nets(c->servers, c->n_servers, b);
+        bool ba = in_nets(c->clients, c->n_clients, b) && in_nets(c->servers, c->n_servers, a);
+        if (ab || ba)
             return c;
     }
     return NULL;

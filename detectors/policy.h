@@ -8,8 +8,10 @@
  *                  "servers": ["10.3.0.0/24"], "ports": [19998], "require": {"tls": true},
  *                  "tls_profile": {"min_rsa_bits": 3072}}]}
  *
- * Keys the design reserves for other detectors ("allow", "require.secure_auth",
- * "require.tags") are accepted and not interpreted here yet. Any other key, and a protocol
+ * "allow" holds a conduit's allow-lists (struct gs_policy_allow) and "vlans" scopes a layer-2
+ * conduit (GOOSE, SV); both are read by the conduit policy detector (conduit_policy.c).
+ * "poll" is read by the baseline detector, "require.tags" by the GOOSE/SV detector.
+ * "require.secure_auth" is accepted and not interpreted yet. Any other key, and a protocol
  * name gridsensor does not know, is ignored with a warning (gs_policy_warning), so a typo is
  * seen without a policy written for a newer sensor stopping an older one; values of the
  * wrong type or out of range are errors. Aliases: a conduit's "tls": true is require.tls,
@@ -59,6 +61,48 @@ struct gs_policy_tls_profile {
     bool all_ports; /* judge every TLS connection, not only those of a known inner protocol */
 };
 
+/* A GOOSE or SV publisher a conduit admits: every field given must match (has_ flags;
+ * NULL strings match anything). */
+struct gs_policy_publisher {
+    bool has_src_mac;
+    uint8_t src_mac[6];
+    bool has_appid;
+    uint16_t appid;
+    char *gocb_ref; /* GOOSE control block reference ("IED1LD0/LLN0$GO$gcb1") */
+    char *sv_id;    /* Sampled Values svID */
+};
+
+/*
+ * What a conduit allows ("allow": {...}). A list counts only when its has_ flag is set; a set
+ * of small numbers is a bitmap read with gs_policy_bit(). The protocol's function must be in
+ * each list set for it, and a catalogue operation (catalogue.h) the conduit names in
+ * `operations` or whose function a list names is not reported as dangerous.
+ */
+struct gs_policy_allow {
+    bool has_function_codes;
+    uint64_t function_codes[4]; /* DNP3 request function codes */
+    bool has_groups;
+    uint64_t groups[4]; /* DNP3 object groups in requests */
+    bool has_type_ids;
+    uint64_t type_ids[4]; /* IEC 104 type ids the controlling station sends */
+    bool has_causes;
+    uint64_t causes[1]; /* IEC 104 causes of transmission (0..63) the controlling station sends */
+    bool has_services;
+    uint64_t services[2]; /* MMS confirmed services, by ISO 9506 number (0..127) */
+    bool has_controls;
+    uint32_t controls; /* IEC 61850 control actions: bit (1u << enum gs_mms_control_action) */
+    bool has_publishers;
+    struct gs_policy_publisher *publishers;
+    size_t n_publishers;
+    uint64_t operations; /* catalogue operations: bit (1 << enum gs_catalogue_op) */
+};
+
+/* Whether value v is in a bitmap of the allow-lists. */
+static inline bool gs_policy_bit(const uint64_t *set, unsigned v)
+{
+    return ((set[v / 64u] >> (v % 64u)) & 1u) != 0;
+}
+
 struct gs_policy_conduit {
     size_t index; /* position in the file */
     char *name;
@@ -81,6 +125,11 @@ struct gs_policy_conduit {
     bool has_poll_tolerance;
     double poll_tolerance;
     char *poll_kind; /* NULL: any request */
+    /* Layer-2 scope (goose, sv conduits): the outer VLAN ids it admits, 0 for untagged and
+     * priority-tagged frames; n_vlans 0: any. */
+    uint16_t *vlans;
+    size_t n_vlans;
+    struct gs_policy_allow allow;
 };
 
 struct gs_policy;
@@ -113,6 +162,22 @@ const struct gs_policy_conduit *gs_policy_match(const struct gs_policy *policy,
                                                 const struct gs_ip *client,
                                                 const struct gs_ip *server, uint16_t server_port,
                                                 const char *protocol);
+
+/*
+ * The first conduit (in file order) that admits a layer-2 frame of `protocol` ("goose",
+ * "sv"): its protocol is that or unset, it names no IP endpoints or ports, and its vlans
+ * (if any) hold `vlan` (the outer VLAN id, 0 when untagged). NULL when none does.
+ */
+const struct gs_policy_conduit *gs_policy_match_l2(const struct gs_policy *policy,
+                                                   const char *protocol, uint16_t vlan);
+
+/*
+ * The first conduit whose clients and servers admit hosts `a` and `b` in either order, ports
+ * and protocol aside, among the conduits that name at least one side: whether two hosts are
+ * endpoints of a conduit. NULL when none.
+ */
+const struct gs_policy_conduit *gs_policy_match_hosts(const struct gs_policy *policy,
+                                                      const struct gs_ip *a, const struct gs_ip *b);
 
 /* Whether an address lies in a block. */
 bool gs_policy_net_contains(const struct gs_policy_net *net, const struct gs_ip *ip);

@@ -141,6 +141,12 @@ const struct gs_config_key gs_config_keys[] = {
     KEY("baseline.rate_factor_pct", baseline_rate_factor_pct, 200, 110, 100000,
         "a window's requests are far off when above this % of the expected count or below "
         "its inverse"),
+    KEY("policy.max_reported", policy_max_reported, 8192, 64, 4194304,
+        "findings the conduit policy remembers so each is reported once (or once per "
+        "policy.realert_s); when full the least recently seen is forgotten"),
+    KEY("policy.realert_s", policy_realert_s, 60, 0, 86400,
+        "seconds of packet time before the same operation between the same endpoints is "
+        "reported again (0: every time)"),
     {NULL, 0, 0, 0, 0, NULL},
 };
 

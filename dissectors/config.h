@@ -91,6 +91,9 @@ struct gs_config {
     uint32_t baseline_burst_ms;
     uint32_t baseline_rate_window_s;
     uint32_t baseline_rate_factor_pct;
+    /* conduit policy (detectors/conduit_policy.c) */
+    uint32_t policy_max_reported;
+    uint32_t policy_realert_s;
 };
 
 struct gs_config_key {

@@ -12,6 +12,7 @@ mkdir -p pcaps/goose-sv && "$gen/gen_goose_sv" pcaps/goose-sv
 "$gen/gen_iec104" pcaps/iec104.pcap
 "$gen/gen_tls" pcaps/tls_62351.pcap
 "$gen/gen_mms" pcaps/mms_station.pcap
+"$gen/gen_policy" pcaps/policy.pcap
 mkdir -p pcaps/baseline && "$gen/gen_baseline" pcaps/baseline
 mkdir -p pcaps/iec104-sa && "$gen/gen_iec104_sa" pcaps/iec104-sa
 # Last: the demo capture appends packets of the captures above.

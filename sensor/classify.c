@@ -67,10 +67,13 @@ uint16_t gs_classifier_packet(struct gs_classifier *cls, void *flow, const uint8
     return protocol_of(proto);
 }
 
-uint16_t gs_classifier_give_up(struct gs_classifier *cls, void *flow)
+uint16_t gs_classifier_give_up(struct gs_classifier *cls, void *flow, bool *guessed)
 {
-    uint8_t guessed = 0;
-    return protocol_of(ndpi_detection_giveup(cls->ndpi, flow, 1, &guessed));
+    uint8_t was_guessed = 0;
+    uint16_t id = protocol_of(ndpi_detection_giveup(cls->ndpi, flow, 1, &was_guessed));
+    if (guessed != NULL)
+        *guessed = was_guessed != 0;
+    return id;
 }
 
 const char *gs_classifier_name(struct gs_classifier *cls, uint16_t id_plus_one)
@@ -78,6 +81,14 @@ const char *gs_classifier_name(struct gs_classifier *cls, uint16_t id_plus_one)
     if (id_plus_one == 0)
         return "unknown";
     return ndpi_get_proto_name(cls->ndpi, (u_int16_t)(id_plus_one - 1));
+}
+
+const char *gs_classifier_category(struct gs_classifier *cls, uint16_t id_plus_one)
+{
+    if (id_plus_one == 0 || id_plus_one > ndpi_get_ndpi_num_supported_protocols(cls->ndpi))
+        return NULL;
+    const ndpi_proto_defaults_t *defaults = ndpi_get_proto_defaults(cls->ndpi);
+    return ndpi_category_get_name(cls->ndpi, defaults[id_plus_one - 1].protoCategory);
 }
 
 size_t gs_classifier_protocol_count(struct gs_classifier *cls)

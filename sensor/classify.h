@@ -6,6 +6,7 @@
 #ifndef GS_SENSOR_CLASSIFY_H
 #define GS_SENSOR_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,11 +24,16 @@ void gs_classifier_flow_free(struct gs_classifier *cls, void *flow);
 uint16_t gs_classifier_packet(struct gs_classifier *cls, void *flow, const uint8_t *ip, size_t len,
                               uint64_t ts_us);
 
-/* Final guess for a flow that ends unclassified: protocol id + 1, or 0 for unknown. */
-uint16_t gs_classifier_give_up(struct gs_classifier *cls, void *flow);
+/* Final guess for a flow that ends unclassified: protocol id + 1, or 0 for unknown.
+ * *guessed (may be NULL) tells whether nDPI named it only from its ports. */
+uint16_t gs_classifier_give_up(struct gs_classifier *cls, void *flow, bool *guessed);
 
 /* The name of a protocol id + 1 as returned above (static storage). */
 const char *gs_classifier_name(struct gs_classifier *cls, uint16_t id_plus_one);
+
+/* The nDPI category of a protocol id + 1 ("Web", "RemoteAccess", "IoT-Scada"; static
+ * storage), or NULL for 0. */
+const char *gs_classifier_category(struct gs_classifier *cls, uint16_t id_plus_one);
 
 /* Number of distinct protocol ids (for per-protocol counters). */
 size_t gs_classifier_protocol_count(struct gs_classifier *cls);

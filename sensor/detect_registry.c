@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "baseline.h"
+#include "conduit_policy.h"
 #include "dnp3_sa.h"
 #include "goose_sv.h"
 #include "iec104_sa.h"
@@ -17,5 +18,6 @@ const struct gs_detector *const gs_detector_table[] = {
     &gs_tls_profile_detector,
     &gs_baseline_detector,
     &gs_goose_sv_detector,
+    &gs_conduit_policy_detector,
     NULL,
 };

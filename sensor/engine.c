@@ -5,7 +5,8 @@
  * per second of packet time), decode, then either hand a layer-2 payload to its dissector or
  * find the flow, orient it (client/server), and feed TCP segments through reassembly or UDP
  * datagrams straight to the flow's dissector. A flow without a dissector is offered to the
- * probes for its first detect.max_probe_packets payloads and to nDPI meanwhile.
+ * probes for its first detect.max_probe_packets payloads and to nDPI meanwhile; detectors
+ * learn nDPI's answer (on_classified) once it has one, or when it gives up on the flow.
  * Dissector events go to the detectors that subscribe to them and, with --log-events, to the
  * output; anomalies are also counted by name.
  */
@@ -216,6 +217,50 @@ static void announce_flow(struct gs_engine *eng, struct gs_flow *flow, const str
     }
 }
 
+/* Whether no dissector handles the flow: none claimed it, or the one that did gave up. */
+static bool unclaimed(const struct gs_flow *flow)
+{
+    return flow->dissector == NULL || flow->dissector_failed;
+}
+
+/* Tells the detectors, once, how nDPI classified a flow that no dissector claimed. */
+static void announce_classified(struct gs_engine *eng, struct gs_flow *flow,
+                                const struct gs_pkt_ctx *ctx, bool guessed)
+{
+    flow->class_announced = true;
+    struct gs_app_class cls = {
+        .name = gs_classifier_name(eng->classifier, flow->classified),
+        .category = gs_classifier_category(eng->classifier, flow->classified),
+        .guessed = guessed && flow->classified != 0,
+    };
+    for (size_t i = 0; i < eng->n_detectors; i++) {
+        struct detector_slot *slot = &eng->detectors[i];
+        if (slot->det->on_classified != NULL)
+            slot->det->on_classified(slot->state, ctx, &cls);
+    }
+}
+
+/* After a packet of a flow no dissector handles: announce nDPI's answer once it has one (it
+ * may have named the flow before a dissector claimed and then gave up on it), or its best
+ * guess once the classifier stops looking at the flow. */
+static void settle_classification(struct gs_engine *eng, struct gs_flow *flow,
+                                  const struct gs_pkt_ctx *ctx)
+{
+    if (eng->classifier == NULL || !unclaimed(flow) || flow->class_announced)
+        return;
+    bool guessed = false;
+    if (flow->classified == 0) {
+        if (flow->packets[0] + flow->packets[1] <= CLASSIFY_MAX_PACKETS)
+            return;
+        if (flow->classify != NULL) {
+            flow->classified = gs_classifier_give_up(eng->classifier, flow->classify, &guessed);
+            gs_classifier_flow_free(eng->classifier, flow->classify);
+            flow->classify = NULL;
+        }
+    }
+    announce_classified(eng, flow, ctx, guessed);
+}
+
 /*
  * A flow bound by its port is checked once against the probes on its first payload: TLS on
  * DNP3's 20000 or IEC 104's 2404, or DNP3 on MMS's 102, belongs to the dissector whose probe
@@ -315,11 +360,27 @@ static void release_flow(void *arg, struct gs_flow *flow, enum gs_flow_end why)
         gs_stream_free(&flow->tcp[0], &eng->stats.stream);
         gs_stream_free(&flow->tcp[1], &eng->stats.stream);
     }
+    bool guessed = false;
     if (flow->classify != NULL) {
         if (flow->classified == 0)
-            flow->classified = gs_classifier_give_up(eng->classifier, flow->classify);
+            flow->classified = gs_classifier_give_up(eng->classifier, flow->classify, &guessed);
         gs_classifier_flow_free(eng->classifier, flow->classify);
         flow->classify = NULL;
+    }
+    if (unclaimed(flow) && eng->classifier != NULL && !flow->class_announced) {
+        /* A flow that ended before the classifier gave up on it. */
+        struct gs_l2_info no_l2;
+        memset(&no_l2, 0, sizeof(no_l2));
+        struct gs_flow_info info;
+        flow_info_for(flow, GS_DIR_TO_SERVER, &info);
+        struct gs_pkt_ctx ctx = {.ts_us = eng->clock_us,
+                                 .pcap_cnt = eng->pcap_cnt,
+                                 .flow = &info,
+                                 .l2 = &no_l2,
+                                 .cfg = eng->cfg,
+                                 .emit = engine_emit,
+                                 .emit_arg = eng};
+        announce_classified(eng, flow, &ctx, guessed);
     }
     if (flow->dissector == NULL) {
         if (flow->classified != 0 && flow->classified < eng->n_classified)
@@ -364,7 +425,9 @@ static struct gs_flow *new_flow(struct gs_engine *eng, const struct gs_flow_key 
 
 static void classify_packet(struct gs_engine *eng, struct gs_flow *flow, const struct gs_decoded *d)
 {
-    if (eng->classifier == NULL || flow->dissector != NULL || flow->classified != 0 ||
+    /* A flow whose dissector gave up (RDP taken for MMS by its COTP connection request) is
+     * classified after all, from the packets that follow, unless nDPI named it before. */
+    if (eng->classifier == NULL || !unclaimed(flow) || flow->classified != 0 ||
         d->ip_hdr.len == 0 || flow->packets[0] + flow->packets[1] > CLASSIFY_MAX_PACKETS)
         return;
     if (flow->classify == NULL) {
@@ -431,6 +494,7 @@ static void handle_l4(struct gs_engine *eng, const struct gs_packet *pkt, struct
     } else if (d->payload.wire_len != 0) {
         consume(eng, dir, &d->payload);
     }
+    settle_classification(eng, flow, &ctx);
     eng->cur_flow = NULL;
     eng->cur_ctx = NULL;
 }

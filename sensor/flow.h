@@ -60,6 +60,7 @@ struct gs_flow {
     uint16_t app_index;        /* index of the dissector in the registry, for stats */
     void *classify;            /* nDPI state while unclassified, owned by the engine */
     uint16_t classified;       /* nDPI protocol id + 1, 0 while unknown */
+    bool class_announced;      /* detectors were told the nDPI classification (on_classified) */
 
     /* Table links (indices; UINT32_MAX is none). */
     uint32_t hash_next;

@@ -149,6 +149,11 @@ static struct {
     char flow_proto[MAX_SEEN][16];
     uint64_t flow_cnt[MAX_SEEN];
     int n_flows;
+    char class_name[MAX_SEEN][32];
+    bool class_guessed[MAX_SEEN];
+    uint64_t class_cnt[MAX_SEEN];
+    uint16_t class_port[MAX_SEEN];
+    int n_classes;
 } seen;
 
 static int rec_create(void **state, const struct gs_detect_env *env, char *errbuf)
@@ -194,6 +199,20 @@ static void rec_flow(void *state, const struct gs_pkt_ctx *ctx, const char *app_
     }
 }
 
+static void rec_classified(void *state, const struct gs_pkt_ctx *ctx,
+                           const struct gs_app_class *cls)
+{
+    (void)state;
+    if (seen.n_classes < MAX_SEEN) {
+        int i = seen.n_classes++;
+        snprintf(seen.class_name[i], sizeof(seen.class_name[0]), "%s", cls->name);
+        seen.class_guessed[i] = cls->guessed;
+        seen.class_cnt[i] = ctx->pcap_cnt;
+        seen.class_port[i] =
+            ctx->flow->dir == GS_DIR_TO_SERVER ? ctx->flow->dst_port : ctx->flow->src_port;
+    }
+}
+
 static const struct gs_detector recorder = {
     .name = "recorder",
     .event_mask = GS_EVENT_BIT(GS_EVENT_DNP3),
@@ -202,6 +221,7 @@ static const struct gs_detector recorder = {
     .on_event = rec_event,
     .on_time = rec_time,
     .on_flow = rec_flow,
+    .on_classified = rec_classified,
 };
 
 static const struct gs_detector *const test_detectors[] = {&recorder, NULL};
@@ -215,17 +235,24 @@ struct fixture {
     uint64_t ts;
 };
 
-static void setup(struct fixture *f)
+static void setup_classify(struct fixture *f, bool classify)
 {
     memset(f, 0, sizeof(*f));
     memset(&seen, 0, sizeof(seen));
     gs_config_defaults(&f->cfg);
     char err[GS_ERRBUF_SIZE];
-    struct gs_engine_options opts = {
-        .cfg = &f->cfg, .dissectors = test_dissectors, .detectors = test_detectors};
+    struct gs_engine_options opts = {.cfg = &f->cfg,
+                                     .classify = classify,
+                                     .dissectors = test_dissectors,
+                                     .detectors = test_detectors};
     f->eng = gs_engine_create(&opts, err);
     ck_assert_ptr_nonnull(f->eng);
     f->ts = 1700000000000000ull;
+}
+
+static void setup(struct fixture *f)
+{
+    setup_classify(f, false);
 }
 
 static void tcp(struct fixture *f, bool from_client, uint16_t cport, uint16_t sport, uint32_t seq,
@@ -481,6 +508,48 @@ START_TEST(test_engine_on_flow_once_per_accepted_flow)
 }
 END_TEST
 
+/* Flows no dissector handles reach on_classified once: when nDPI names the protocol, after 32
+ * packets nDPI could not name, or when the flow ends; flows a dissector handles never, flows
+ * whose dissector gave up too. */
+START_TEST(test_engine_on_classified_once_per_unclaimed_flow)
+{
+    struct fixture f;
+    setup_classify(&f, true);
+    tcp(&f, true, 40000, 80, 0, GS_TCPF_SYN, "");
+    tcp(&f, false, 40000, 80, 500, GS_TCPF_SYN | GS_TCPF_ACK, "");
+    tcp(&f, true, 40000, 80, 1, GS_TCPF_ACK, "GET /config.xml HTTP/1.1\r\nHost: rtu\r\n\r\n");
+    tcp(&f, false, 40000, 80, 501, GS_TCPF_ACK, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    ck_assert_int_eq(seen.n_classes, 1);
+    ck_assert_str_eq(seen.class_name[0], "HTTP");
+    ck_assert(!seen.class_guessed[0]);
+    ck_assert_uint_le(seen.class_cnt[0], 4);
+    ck_assert_uint_eq(seen.class_port[0], 80);
+    /* Claimed by a dissector: never classified. */
+    tcp(&f, true, 40001, 7777, 1, GS_TCPF_ACK, "one\n");
+    /* 33 packets nDPI cannot name: announced at the 33rd. */
+    for (int i = 0; i < 33; i++)
+        udp(&f, 41000, 40999, "\x01\x7f\x33 opaque");
+    ck_assert_int_eq(seen.n_classes, 2);
+    ck_assert_uint_eq(seen.class_cnt[1], f.cnt);
+    ck_assert_str_eq(seen.class_name[1], "unknown");
+    /* A short flow nDPI cannot name, and one its dissector refuses: announced when they end. */
+    udp(&f, 41001, 40998, "\x02\x7e opaque");
+    tcp(&f, true, 40003, 7777, 1, GS_TCPF_ACK, "BAD\n");
+    ck_assert_int_eq(seen.n_classes, 2);
+    gs_engine_finish(f.eng);
+    ck_assert_int_eq(seen.n_classes, 4);
+    bool udp_seen = false, refused_seen = false;
+    for (int i = 2; i < 4; i++) {
+        udp_seen = udp_seen || seen.class_port[i] == 40998;
+        refused_seen = refused_seen || seen.class_port[i] == 7777;
+        ck_assert_str_eq(seen.class_name[i], "unknown");
+    }
+    ck_assert(udp_seen && refused_seen);
+    ck_assert_int_eq(seen.n_flows, 1);
+    gs_engine_destroy(f.eng);
+}
+END_TEST
+
 static Suite *suite_engine(void)
 {
     Suite *s = suite_create("engine");
@@ -496,6 +565,7 @@ static Suite *suite_engine(void)
     tcase_add_test(tc, test_engine_packet_time_ticks);
     tcase_add_test(tc, test_engine_state_memory_bound);
     tcase_add_test(tc, test_engine_on_flow_once_per_accepted_flow);
+    tcase_add_test(tc, test_engine_on_classified_once_per_unclaimed_flow);
     suite_add_tcase(s, tc);
     return s;
 }
