@@ -102,7 +102,7 @@ struct sa_user {
     bool uk_replaced;        /* an update key change (g120v13) was seen: uk may be stale */
     /* session keys in use */
     struct gs_key *cdsk, *mdsk;
-    bool keys_confirmed; /* by the outstation's MAC over the g120v6 */
+    bool keys_confirmed; /* by the outstation's MAC over the g120v6, or a MAC verified under them */
     uint64_t keys_flow;  /* connection they were confirmed or last verified on */
     uint64_t keys_time_us;
     uint64_t keys_uses;
@@ -542,7 +542,10 @@ static enum verdict judge(struct cur *c, struct sa_user *u, bool from_master, un
     gs_sa_crypto_gmac_iv(iv, from_master ? c->a->master : c->a->outstation, u->user, u->ksq, csq);
     enum gs_sa_verdict v = gs_sa_crypto_verify(mal, key, iv, parts, n_parts, mac.ptr, mac.len);
     if (v == GS_SA_MAC_OK) {
+        /* A MAC that verifies proves the keys, also when their key change was confirmed
+         * without a MAC (opendnp3's MAL 0). */
         u->keys_flow = c->flow_id;
+        u->keys_confirmed = true;
         return V_OK;
     }
     if (v == GS_SA_MAC_MISMATCH && inputs_trusted && u->keys_confirmed &&

@@ -341,13 +341,9 @@ static uint64_t aggressive(struct harness *h, uint8_t seq, uint32_t csq, uint8_t
     return feed_apdu(h, true, &x);
 }
 
-/* The worked example A1..A7 (key change, challenged operate), and the session keys. */
-static void example_prefix(struct harness *h)
+/* The session keys the example's g120v6 (A3) delivers, and its last challenge and request. */
+static void example_keys(struct harness *h)
 {
-    for (size_t i = 0; i < 7; i++)
-        feed_hex(h, i == 0 || i == 2 || i == 4 || i == 6, worked[i]);
-    feed_hex(h, false, "C2 81 00 00 0C 01 17 01 03 03 01 E8 03 00 00 00 00 00 00 00");
-    ck_assert_uint_eq(h->n_found, 0);
     struct apdu a2, a3;
     a2.n = gs_test_hex(a2.b, sizeof(a2.b), worked[1]);
     a3.n = gs_test_hex(a3.b, sizeof(a3.b), worked[2]);
@@ -358,6 +354,16 @@ static void example_prefix(struct harness *h)
                      GS_SA_KEYS_OK);
     h->last_challenge.n = gs_test_hex(h->last_challenge.b, sizeof(h->last_challenge.b), worked[5]);
     h->last_request.n = gs_test_hex(h->last_request.b, sizeof(h->last_request.b), worked[4]);
+}
+
+/* The worked example A1..A7 (key change, challenged operate), and the session keys. */
+static void example_prefix(struct harness *h)
+{
+    for (size_t i = 0; i < 7; i++)
+        feed_hex(h, i == 0 || i == 2 || i == 4 || i == 6, worked[i]);
+    feed_hex(h, false, "C2 81 00 00 0C 01 17 01 03 03 01 E8 03 00 00 00 00 00 00 00");
+    ck_assert_uint_eq(h->n_found, 0);
+    example_keys(h);
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -749,6 +755,40 @@ START_TEST(test_dnp3_sa_update_key_change_makes_key_changes_unverifiable)
 }
 END_TEST
 
+/* opendnp3 confirms a session key change with KST=OK and MAL 0 (no MAC): the keys are taken,
+ * unconfirmed, so a MAC that fails under them is unverifiable. A challenge reply that verifies
+ * under them proves the sensor holds the outstation's keys; after it, a bad MAC on that
+ * connection is invalid (as after a key change confirmed with a MAC). */
+START_TEST(test_dnp3_sa_verified_mac_confirms_keys)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    for (size_t i = 0; i < 3; i++)
+        feed_hex(&h, i != 1, worked[i]);
+    feed_hex(&h, false,
+             "C1 83 00 00 78 05 5B 01 0F 00 02 00 00 00 01 00 01 01 00 04 00 55 66 77 88");
+    example_keys(&h);
+    operate(&h, 2, 4);
+    challenge(&h, 2, 1, 4);
+    reply(&h, 2, 1, true);
+    response(&h, 2, 4, 0, 0);
+    ck_assert_uint_eq(h.n_found, 0); /* keys not confirmed yet: unverifiable */
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
+    operate(&h, 3, 4);
+    challenge(&h, 3, 2, 4);
+    reply(&h, 3, 2, false);
+    response(&h, 3, 4, 0, 0);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
+    operate(&h, 4, 4);
+    challenge(&h, 4, 3, 4);
+    uint64_t f = reply(&h, 4, 3, true);
+    ck_assert_uint_eq(h.n_found, 1);
+    expect_found(&h, 0, "dnp3.sa.mac_invalid", f);
+    ck_assert_str_eq(h.found[0].reason, "mac_mismatch");
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -769,6 +809,7 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_association_cap);
     tcase_add_test(tc, test_dnp3_sa_silence);
     tcase_add_test(tc, test_dnp3_sa_update_key_change_makes_key_changes_unverifiable);
+    tcase_add_test(tc, test_dnp3_sa_verified_mac_confirms_keys);
     suite_add_tcase(s, tc);
     return s;
 }
