@@ -911,8 +911,10 @@ static void on_key_status(struct cur *c, const struct gs_dnp3_sa *s)
                 d->c.macs_verified++;
                 user_drop_candidates(u);
             } else if (v == GS_SA_MAC_CANNOT) {
+                /* The unwrap and the key status check passed; only the confirmation cannot
+                 * be judged: keys taken, unconfirmed, as for a confirmation without a MAC. */
                 d->c.key_changes_unverifiable++;
-                user_drop_candidates(u);
+                keys_promote(c, u, false);
             } else {
                 d->c.key_changes_invalid++;
                 report(c, "dnp3.sa.key_change_invalid", u, s->user, a->last_csq, s->mal,

@@ -789,6 +789,32 @@ START_TEST(test_dnp3_sa_verified_mac_confirms_keys)
 }
 END_TEST
 
+/* A key change confirmed with a MAC the sensor cannot compute (here an unknown MAL 7): the
+ * change is unverifiable, but the keys unwrapped with the update key and the key status
+ * check are taken (unconfirmed), as for a confirmation without a MAC, so the MACs that
+ * follow under them verify. */
+START_TEST(test_dnp3_sa_uncomputable_confirmation_keeps_keys)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    for (size_t i = 0; i < 3; i++)
+        feed_hex(&h, i != 1, worked[i]);
+    feed_hex(&h, false,
+             "C1 83 00 00 78 05 5B 01 1F 00 02 00 00 00 01 00 01 01 07 04 00 55 66 77 88 "
+             "00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
+    ck_assert_uint_eq(counter(&h, "key_changes_unverifiable"), 1);
+    example_keys(&h);
+    operate(&h, 2, 4);
+    challenge(&h, 2, 1, 4);
+    reply(&h, 2, 1, false);
+    response(&h, 2, 4, 0, 0);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 0);
+    ck_assert_uint_eq(h.n_found, 0);
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -810,6 +836,7 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_silence);
     tcase_add_test(tc, test_dnp3_sa_update_key_change_makes_key_changes_unverifiable);
     tcase_add_test(tc, test_dnp3_sa_verified_mac_confirms_keys);
+    tcase_add_test(tc, test_dnp3_sa_uncomputable_confirmation_keeps_keys);
     suite_add_tcase(s, tc);
     return s;
 }
