@@ -764,17 +764,14 @@ static enum req_auth on_aggressive(struct cur *c, const struct gs_dnp3_sa *v3,
     /* CSQ arithmetic (§7.3): after challenge c the sender uses c+1, c+2, ...; a CONFIRM does
      * not advance it, so only other messages are checked. A CSQ at or below one already used
      * since the last challenge is a replay; one above the next expected means messages were
-     * not captured (not a finding, but the MAC input may be unknown). */
-    bool beyond = false;
-    if (!confirm && st->aggr_seen && st->aggr_flow == c->flow_id) {
-        if (csq <= st->aggr_last) {
-            report(c, "dnp3.sa.replay", u, v3->user, csq, mal, "aggressive_csq_reused",
-                   "an aggressive-mode CSQ at or below one already used since the last "
-                   "challenge");
-            return REQ_AUTH_BAD;
-        }
-        beyond = chal->seen && csq != chal_csq + st->aggr_n + 1;
+     * not captured (not a finding, but the MAC input may be unknown), whichever connection
+     * the last one came on. */
+    if (!confirm && st->aggr_seen && st->aggr_flow == c->flow_id && csq <= st->aggr_last) {
+        report(c, "dnp3.sa.replay", u, v3->user, csq, mal, "aggressive_csq_reused",
+               "an aggressive-mode CSQ at or below one already used since the last challenge");
+        return REQ_AUTH_BAD;
     }
+    bool beyond = !confirm && chal->seen && csq != chal_csq + st->aggr_n + 1;
     if (v9 == NULL) {
         if (u != NULL && u->uk != NULL) {
             c->d->c.macs_invalid++;

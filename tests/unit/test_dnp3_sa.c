@@ -282,7 +282,8 @@ static uint64_t operate(struct harness *h, uint8_t seq, uint8_t index)
     return feed_apdu(h, true, &h->last_request);
 }
 
-static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
+/* The outstation's g120v1, as the last challenge; `challenge` also sends it. */
+static void build_challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
 {
     struct apdu *x = &h->last_challenge;
     start(x, seq, GS_DNP3_FC_AUTH_RESPONSE, true);
@@ -292,7 +293,12 @@ static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t 
     put8(x, mal);
     put8(x, 1);
     put32(x, 0xA0B0C0D0u ^ csq);
-    return feed_apdu(h, false, x);
+}
+
+static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
+{
+    build_challenge(h, seq, csq, mal);
+    return feed_apdu(h, false, &h->last_challenge);
 }
 
 /* The master's g120v2 for the last challenge and request; `flip` alters one MAC bit. */
@@ -815,6 +821,29 @@ START_TEST(test_dnp3_sa_uncomputable_confirmation_keeps_keys)
 }
 END_TEST
 
+/* An aggressive-mode CSQ past the next expected one means messages were not captured (maybe a
+ * newer challenge, which the MAC covers): its MAC cannot be called invalid, also when the
+ * last aggressive message came on another connection of the association. Here a second
+ * connection's aggressive request answers a challenge the sensor did not capture, then the
+ * first connection's answers another uncaptured challenge (CSQ 3) with CSQ 4. */
+START_TEST(test_dnp3_sa_aggressive_csq_gap_after_other_connection)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    example_prefix(&h);
+    set_flow(&h, 2, 40001);
+    build_challenge(&h, 0, 7, 4); /* not captured */
+    aggressive(&h, 0, 2, 4, false);
+    set_flow(&h, 1, 40000);
+    build_challenge(&h, 3, 3, 4); /* not captured */
+    aggressive(&h, 3, 4, 4, false);
+    ck_assert_uint_eq(h.n_found, 0);
+    ck_assert_uint_eq(counter(&h, "macs_invalid"), 0);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 2);
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -837,6 +866,7 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_update_key_change_makes_key_changes_unverifiable);
     tcase_add_test(tc, test_dnp3_sa_verified_mac_confirms_keys);
     tcase_add_test(tc, test_dnp3_sa_uncomputable_confirmation_keeps_keys);
+    tcase_add_test(tc, test_dnp3_sa_aggressive_csq_gap_after_other_connection);
     suite_add_tcase(s, tc);
     return s;
 }
