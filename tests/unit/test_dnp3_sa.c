@@ -844,6 +844,33 @@ START_TEST(test_dnp3_sa_aggressive_csq_gap_after_other_connection)
 }
 END_TEST
 
+/* The first key change of a session, confirmed with a MAC that does not verify under the new
+ * MDSK: key_change_invalid, although no MAC verified on the association before (DNP3's MAC
+ * inputs are standard), and the keys are not taken. */
+START_TEST(test_dnp3_sa_first_key_change_confirm_mac_wrong)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    for (size_t i = 0; i < 3; i++)
+        feed_hex(&h, i != 1, worked[i]);
+    struct apdu a4;
+    a4.n = gs_test_hex(a4.b, sizeof(a4.b), worked[3]);
+    a4.b[a4.n - 1] ^= 0x01;
+    uint64_t f = feed_apdu(&h, false, &a4);
+    ck_assert_uint_eq(h.n_found, 1);
+    expect_found(&h, 0, "dnp3.sa.key_change_invalid", f);
+    ck_assert_str_eq(h.found[0].reason, "confirm_mac");
+    ck_assert_uint_eq(counter(&h, "key_changes_invalid"), 1);
+    example_keys(&h);
+    operate(&h, 2, 4);
+    challenge(&h, 2, 1, 4);
+    reply(&h, 2, 1, false);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 0);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -867,6 +894,7 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_verified_mac_confirms_keys);
     tcase_add_test(tc, test_dnp3_sa_uncomputable_confirmation_keeps_keys);
     tcase_add_test(tc, test_dnp3_sa_aggressive_csq_gap_after_other_connection);
+    tcase_add_test(tc, test_dnp3_sa_first_key_change_confirm_mac_wrong);
     suite_add_tcase(s, tc);
     return s;
 }
