@@ -372,6 +372,33 @@ static void example_prefix(struct harness *h)
     example_keys(h);
 }
 
+/* The example's key change (A1..A3), confirmed by the outstation's g120v5 `a4`; the session
+ * keys. Returns a4's frame. */
+static uint64_t key_change_answered(struct harness *h, const struct apdu *a4)
+{
+    for (size_t i = 0; i < 3; i++)
+        feed_hex(h, i != 1, worked[i]);
+    uint64_t f = feed_apdu(h, false, a4);
+    example_keys(h);
+    return f;
+}
+
+static uint64_t key_change_answered_hex(struct harness *h, const char *a4_hex)
+{
+    struct apdu a4;
+    a4.n = gs_test_hex(a4.b, sizeof(a4.b), a4_hex);
+    return key_change_answered(h, &a4);
+}
+
+/* A DIRECT_OPERATE challenged by the outstation (CSQ `csq`, MAL 4) and the master's reply, one
+ * MAC bit flipped when `flip`. Returns the reply's frame. */
+static uint64_t challenged_operate(struct harness *h, uint8_t seq, uint32_t csq, bool flip)
+{
+    operate(h, seq, 4);
+    challenge(h, seq, csq, 4);
+    return reply(h, seq, csq, flip);
+}
+
 /* ---- tests ------------------------------------------------------------------------------- */
 
 START_TEST(test_dnp3_sa_worked_example_verifies)
@@ -769,25 +796,16 @@ START_TEST(test_dnp3_sa_verified_mac_confirms_keys)
 {
     struct harness h;
     harness_init(&h, keys_json, NULL);
-    for (size_t i = 0; i < 3; i++)
-        feed_hex(&h, i != 1, worked[i]);
-    feed_hex(&h, false,
-             "C1 83 00 00 78 05 5B 01 0F 00 02 00 00 00 01 00 01 01 00 04 00 55 66 77 88");
-    example_keys(&h);
-    operate(&h, 2, 4);
-    challenge(&h, 2, 1, 4);
-    reply(&h, 2, 1, true);
+    key_change_answered_hex(
+        &h, "C1 83 00 00 78 05 5B 01 0F 00 02 00 00 00 01 00 01 01 00 04 00 55 66 77 88");
+    challenged_operate(&h, 2, 1, true);
     response(&h, 2, 4, 0, 0);
     ck_assert_uint_eq(h.n_found, 0); /* keys not confirmed yet: unverifiable */
     ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
-    operate(&h, 3, 4);
-    challenge(&h, 3, 2, 4);
-    reply(&h, 3, 2, false);
+    challenged_operate(&h, 3, 2, false);
     response(&h, 3, 4, 0, 0);
     ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
-    operate(&h, 4, 4);
-    challenge(&h, 4, 3, 4);
-    uint64_t f = reply(&h, 4, 3, true);
+    uint64_t f = challenged_operate(&h, 4, 3, true);
     ck_assert_uint_eq(h.n_found, 1);
     expect_found(&h, 0, "dnp3.sa.mac_invalid", f);
     ck_assert_str_eq(h.found[0].reason, "mac_mismatch");
@@ -803,16 +821,10 @@ START_TEST(test_dnp3_sa_uncomputable_confirmation_keeps_keys)
 {
     struct harness h;
     harness_init(&h, keys_json, NULL);
-    for (size_t i = 0; i < 3; i++)
-        feed_hex(&h, i != 1, worked[i]);
-    feed_hex(&h, false,
-             "C1 83 00 00 78 05 5B 01 1F 00 02 00 00 00 01 00 01 01 07 04 00 55 66 77 88 "
-             "00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
+    key_change_answered_hex(&h, "C1 83 00 00 78 05 5B 01 1F 00 02 00 00 00 01 00 01 01 07 04 00 55 "
+                                "66 77 88 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
     ck_assert_uint_eq(counter(&h, "key_changes_unverifiable"), 1);
-    example_keys(&h);
-    operate(&h, 2, 4);
-    challenge(&h, 2, 1, 4);
-    reply(&h, 2, 1, false);
+    challenged_operate(&h, 2, 1, false);
     response(&h, 2, 4, 0, 0);
     ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
     ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 0);
@@ -851,20 +863,15 @@ START_TEST(test_dnp3_sa_first_key_change_confirm_mac_wrong)
 {
     struct harness h;
     harness_init(&h, keys_json, NULL);
-    for (size_t i = 0; i < 3; i++)
-        feed_hex(&h, i != 1, worked[i]);
     struct apdu a4;
     a4.n = gs_test_hex(a4.b, sizeof(a4.b), worked[3]);
     a4.b[a4.n - 1] ^= 0x01;
-    uint64_t f = feed_apdu(&h, false, &a4);
+    uint64_t f = key_change_answered(&h, &a4);
     ck_assert_uint_eq(h.n_found, 1);
     expect_found(&h, 0, "dnp3.sa.key_change_invalid", f);
     ck_assert_str_eq(h.found[0].reason, "confirm_mac");
     ck_assert_uint_eq(counter(&h, "key_changes_invalid"), 1);
-    example_keys(&h);
-    operate(&h, 2, 4);
-    challenge(&h, 2, 1, 4);
-    reply(&h, 2, 1, false);
+    challenged_operate(&h, 2, 1, false);
     ck_assert_uint_eq(counter(&h, "macs_verified"), 0);
     ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
     harness_fini(&h);
