@@ -403,58 +403,6 @@ static void check_server_hello(const struct tls_profile *tp, const struct gs_pkt
 
 /* ---- certificates --------------------------------------------------------------------------- */
 
-static const char *key_type_name(enum gs_tls_key_type t)
-{
-    switch (t) {
-    case GS_TLS_KEY_RSA:
-        return "RSA";
-    case GS_TLS_KEY_RSA_PSS:
-        return "RSA-PSS";
-    case GS_TLS_KEY_DSA:
-        return "DSA";
-    case GS_TLS_KEY_DH:
-        return "DH";
-    case GS_TLS_KEY_EC:
-        return "EC";
-    case GS_TLS_KEY_ED25519:
-        return "Ed25519";
-    case GS_TLS_KEY_ED448:
-        return "Ed448";
-    case GS_TLS_KEY_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
-static const char *hash_name(enum gs_tls_hash h)
-{
-    switch (h) {
-    case GS_TLS_HASH_INTRINSIC:
-        return "intrinsic";
-    case GS_TLS_HASH_MD2:
-        return "MD2";
-    case GS_TLS_HASH_MD4:
-        return "MD4";
-    case GS_TLS_HASH_MD5:
-        return "MD5";
-    case GS_TLS_HASH_SHA1:
-        return "SHA1";
-    case GS_TLS_HASH_SHA224:
-        return "SHA224";
-    case GS_TLS_HASH_SHA256:
-        return "SHA256";
-    case GS_TLS_HASH_SHA384:
-        return "SHA384";
-    case GS_TLS_HASH_SHA512:
-        return "SHA512";
-    case GS_TLS_HASH_OTHER:
-        return "other";
-    case GS_TLS_HASH_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
 /* The minimum size of a key, 0 when the profile sets none for its type. */
 static uint32_t min_bits(const struct profile *p, enum gs_tls_key_type t)
 {
@@ -557,13 +505,13 @@ static void cert_alert(const struct tls_profile *tp, const struct gs_pkt_ctx *ct
     char t1[32], t2[32];
     switch (rule) {
     case CERT_KEY:
-        gs_alert_add_str(&a, "key_type", key_type_name(c->key_type));
+        gs_alert_add_str(&a, "key_type", gs_tls_key_type_name(c->key_type));
         gs_alert_add_uint(&a, "key_bits", c->key_bits);
         gs_alert_add_uint(&a, "min_key_bits", min_bits(j->profile, c->key_type));
         break;
     case CERT_SIG:
         gs_alert_add_str(&a, "signature_algorithm", c->sig_alg);
-        gs_alert_add_str(&a, "signature_hash", hash_name(c->sig_hash));
+        gs_alert_add_str(&a, "signature_hash", gs_tls_hash_name(c->sig_hash));
         break;
     case CERT_EXPIRED:
     case CERT_NOT_YET:

@@ -61,6 +61,20 @@ struct goose_state {
 
 static const char *const goose_event_names[] = {GS_GOOSE_ANOMALY_NAMES, NULL};
 
+static const struct gs_l2pdu_names frame_names = {
+    .truncated = "goose.truncated",
+    .malformed = "goose.malformed",
+    .short_header = "goose.short_header",
+    .bad_length = "goose.bad_length",
+    .length_exceeds_frame = "goose.length_exceeds_frame",
+    .trailing_bytes = "goose.trailing_bytes",
+    .reserved_nonzero = "goose.reserved_nonzero",
+    .ext_length_mismatch = "goose.ext_length_mismatch",
+    .ext_crc_mismatch = "goose.ext_crc_mismatch",
+    .ext_malformed = "goose.ext_malformed",
+    .ext_unknown = "goose.ext_unknown",
+};
+
 static const struct gs_name_map field_names[] = {
     {F_GOCB_REF, "gocbRef"},
     {F_TTL, "timeAllowedtoLive"},
@@ -107,15 +121,7 @@ static void anomaly(const struct dec *d, const char *name, enum gs_anomaly_kind 
 /* Records that decoding stopped at a cursor error (capture cut vs contradicting octets). */
 static void stop_at(struct dec *d, enum gs_cur_err err, const char *where)
 {
-    if (d->ev.status != GS_L2PDU_COMPLETE)
-        return;
-    if (err == GS_CUR_SHORT) {
-        d->ev.status = GS_L2PDU_TRUNCATED;
-        anomaly(d, "goose.truncated", GS_ANOMALY_TRUNCATED, where);
-    } else {
-        d->ev.status = GS_L2PDU_MALFORMED;
-        anomaly(d, "goose.malformed", GS_ANOMALY_MALFORMED, where);
-    }
+    gs_l2pdu_stop(d->ctx, &frame_names, &d->ev.status, err, where);
 }
 
 static void reset_pdu(struct gs_goose_event *ev)
@@ -136,15 +142,6 @@ static void reset_pdu(struct gs_goose_event *ev)
     ev->n_entries = 0;
     ev->data_capped = ev->data_malformed = false;
     memset(&ev->mngt, 0, sizeof(ev->mngt));
-}
-
-/* A string field: its octets, all captured. */
-static bool take_string(struct gs_cursor v, struct gs_span *out)
-{
-    if (v.cap_len != v.wire_len)
-        return false;
-    *out = gs_cur_rest(&v);
-    return gs_cur_ok(&v);
 }
 
 /* How a field's value came out: unusable, fine, or kept though outside the field's range. */
@@ -180,13 +177,13 @@ static enum take decode_field(struct gs_goose_event *ev, uint32_t number, struct
 {
     switch (number) {
     case F_GOCB_REF:
-        return ok_or_bad(take_string(v, &ev->gocb_ref));
+        return ok_or_bad(gs_l2pdu_octets(v, &ev->gocb_ref));
     case F_TTL:
         return ok_or_bad(take_ttl(v, &ev->ttl_ms));
     case F_DAT_SET:
-        return ok_or_bad(take_string(v, &ev->dat_set));
+        return ok_or_bad(gs_l2pdu_octets(v, &ev->dat_set));
     case F_GO_ID:
-        return ok_or_bad(take_string(v, &ev->go_id));
+        return ok_or_bad(gs_l2pdu_octets(v, &ev->go_id));
     case F_T:
         return ok_or_bad(gs_utc_time_decode(v, &ev->t));
     case F_ST_NUM:
@@ -344,7 +341,7 @@ static void decode_mngt_service(struct gs_gse_mngt *m, struct gs_cursor v)
         if (!gs_ber_tlv(&v, &t, &f, FIELD_DEPTH + 3, GS_BER_STRICT) || t.cls != GS_BER_CONTEXT)
             return;
         if (t.number == 0 && !t.constructed) {
-            take_string(f, &m->ident);
+            gs_l2pdu_octets(f, &m->ident);
         } else if (t.number == 1 && !t.constructed && m->response) {
             m->has_conf_rev = gs_ber_int(f, &m->conf_rev);
         } else if (t.number == 2 && t.constructed && m->response) {
@@ -355,7 +352,7 @@ static void decode_mngt_service(struct gs_gse_mngt *m, struct gs_cursor v)
             struct gs_cursor first = f;
             if (gs_ber_tlv(&first, &dt, &ds, FIELD_DEPTH + 4, GS_BER_STRICT) &&
                 gs_ber_is(&dt, GS_BER_CONTEXT, false, 0))
-                take_string(ds, &m->dat_set);
+                gs_l2pdu_octets(ds, &m->dat_set);
         } else if (t.number == 3 && !t.constructed && m->response) {
             m->has_result = true;
             m->positive = false;
@@ -399,14 +396,6 @@ static void decode_mngt_pdu(struct dec *d, struct gs_cursor content)
         stop_at(d, content.err, "GSEMngtPdu");
 }
 
-/* The captured octets of [start, end of the TLV just read). */
-static struct gs_span tlv_span(struct gs_cursor start, const struct gs_cursor *after)
-{
-    size_t n = gs_cur_pos(after) - gs_cur_pos(&start);
-    struct gs_cursor sub = gs_cur_sub(&start, n);
-    return gs_cur_rest(&sub);
-}
-
 /* Decodes and emits every PDU in `apdus` (the octets Length covers after the header). */
 /* Decodes and emits the PDUs that start before `limit` (Length - 8) in `apdus` (the rest of
  * the frame or element): a PDU whose BER runs past Length is decoded to its BER end, as
@@ -441,7 +430,7 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             stop_at(d, apdus.err, "APDU tag and length");
             break;
         }
-        d->ev.apdu = tlv_span(start, &apdus);
+        d->ev.apdu = gs_l2pdu_tlv_span(start, &apdus);
         if (!tag.constructed)
             anomaly(d, "goose.bad_apdu_tag", GS_ANOMALY_MALFORMED, "PDU in primitive form");
         if (overrun) {
@@ -483,31 +472,6 @@ static void dec_init(struct dec *d, const struct gs_pkt_ctx *ctx, struct gs_data
     d->ev.security = &d->sec;
 }
 
-/* Turns what the 62351-6 tail parse found into anomalies. */
-static void report_tail(struct dec *d, const struct gs_sec_l2_result *res)
-{
-    if (res->tail == GS_SEC_TAIL_TRAILING)
-        anomaly(d, "goose.trailing_bytes", GS_ANOMALY_MALFORMED,
-                "non-zero octets after Length that are no security extension");
-    if (res->reserved_nonzero)
-        anomaly(d, "goose.reserved_nonzero", GS_ANOMALY_MALFORMED,
-                "Reserved1 bits 14..0 or Reserved2 set without a security extension");
-    if (res->tail != GS_SEC_TAIL_EXTENSION)
-        return;
-    if (res->ext_length_mismatch)
-        anomaly(d, "goose.ext_length_mismatch", GS_ANOMALY_MALFORMED,
-                "Reserved1 does not give the extension's length");
-    if (d->sec.crc == GS_SEC_CRC_MISMATCH)
-        anomaly(d, "goose.ext_crc_mismatch", GS_ANOMALY_MALFORMED,
-                "Reserved2 is not the CRC-16 of EtherType..Reserved1");
-    if (res->ext_malformed)
-        anomaly(d, "goose.ext_malformed", GS_ANOMALY_MALFORMED,
-                "security extension BER does not fit");
-    else if (res->ext_unknown)
-        anomaly(d, "goose.ext_unknown", GS_ANOMALY_MALFORMED,
-                "security extension in no known layout: reported raw");
-}
-
 size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, uint16_t ether_type,
                           const struct gs_rsession *session, const struct gs_sec_info *session_sec,
                           struct gs_data_node *nodes, size_t cap)
@@ -516,14 +480,10 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
     dec_init(&d, ctx, nodes, cap);
     struct gs_cursor c = unit;
     struct gs_l2pdu_header hdr;
-    if (!gs_l2pdu_header_read(&c, &hdr)) {
-        bool cut = c.err == GS_CUR_SHORT;
-        anomaly(&d, "goose.short_header", cut ? GS_ANOMALY_TRUNCATED : GS_ANOMALY_MALFORMED,
-                "fewer than the 8 header octets");
+    if (!gs_l2pdu_header_or_report(ctx, &frame_names, &c, &hdr, &d.ev.status)) {
         /* Still one event per frame, with nothing but how decoding ended. */
         d.ev.session = session;
         d.ev.ether_type = ether_type;
-        d.ev.status = cut ? GS_L2PDU_TRUNCATED : GS_L2PDU_MALFORMED;
         if (session_sec != NULL)
             d.ev.security = session_sec;
         gs_emit(ctx, GS_EVENT_GOOSE, &d.ev);
@@ -546,21 +506,7 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
      * may lie past it (an anomaly), as Wireshark 4.0 reads GOOSE (it bounds SV by Length);
      * the security extension follows whichever is later. */
     size_t avail = gs_cur_wire_remaining(&c);
-    size_t limit = 0;
-    if (hdr.length < GS_L2PDU_HEADER_LEN) {
-        anomaly(&d, "goose.bad_length", GS_ANOMALY_MALFORMED, "Length below 8");
-        ev->status = GS_L2PDU_MALFORMED;
-        d.length_reported = true;
-    } else {
-        limit = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
-        if (limit > avail) {
-            anomaly(&d, "goose.length_exceeds_frame", GS_ANOMALY_MALFORMED,
-                    "Length is larger than the frame");
-            limit = avail;
-            ev->status = GS_L2PDU_MALFORMED;
-            d.length_reported = true;
-        }
-    }
+    size_t limit = gs_l2pdu_limit(ctx, &frame_names, &hdr, avail, &ev->status, &d.length_reported);
     struct gs_cursor apdus = gs_cur_sub(&c, avail);
     size_t pdu_end = gs_l2pdu_scan_end(apdus, limit, TAG_GOOSE_PDU, TAG_GSE_MNGT_PDU);
     size_t apdu_end = GS_L2PDU_HEADER_LEN + gs_l2pdu_ext_start(apdus, pdu_end, limit);
@@ -570,7 +516,7 @@ size_t gs_goose_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit, u
     } else {
         struct gs_sec_l2_result res;
         gs_sec_parse_l2(&unit, &hdr, ether_type, apdu_end, &d.sec, &res);
-        report_tail(&d, &res);
+        gs_l2pdu_report_tail(ctx, &frame_names, &res, &d.sec);
     }
     return decode_apdus(&d, apdus, limit);
 }

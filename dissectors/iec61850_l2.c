@@ -1,7 +1,10 @@
 /*
- * iec61850_l2.c - the GOOSE/SV layer-2 header and the tolerant BER reader (see iec61850_l2.h).
+ * iec61850_l2.c - the GOOSE/SV layer-2 header, what GOOSE and SV report about the frame around
+ * their PDUs, and the tolerant BER reader (see iec61850_l2.h).
  */
 #include "iec61850_l2.h"
+
+#include "iec62351_6.h"
 
 #define BER_ID_CLASS(id)       ((enum gs_ber_class)(((id) >> 6) & 0x03u))
 #define BER_ID_CONSTRUCTED(id) (((id)&0x20u) != 0)
@@ -35,6 +38,94 @@ bool gs_l2pdu_header_read(struct gs_cursor *cur, struct gs_l2pdu_header *hdr)
     hdr->reserved1 = gs_cur_be16(cur);
     hdr->reserved2 = gs_cur_be16(cur);
     return gs_cur_ok(cur);
+}
+
+bool gs_l2pdu_header_or_report(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                               struct gs_cursor *cur, struct gs_l2pdu_header *hdr,
+                               enum gs_l2pdu_status *status)
+{
+    if (gs_l2pdu_header_read(cur, hdr))
+        return true;
+    bool cut = cur->err == GS_CUR_SHORT;
+    gs_emit_anomaly(ctx, names->short_header, cut ? GS_ANOMALY_TRUNCATED : GS_ANOMALY_MALFORMED,
+                    "fewer than the 8 header octets");
+    *status = cut ? GS_L2PDU_TRUNCATED : GS_L2PDU_MALFORMED;
+    return false;
+}
+
+size_t gs_l2pdu_limit(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                      const struct gs_l2pdu_header *hdr, size_t avail, enum gs_l2pdu_status *status,
+                      bool *length_reported)
+{
+    if (hdr->length < GS_L2PDU_HEADER_LEN) {
+        gs_emit_anomaly(ctx, names->bad_length, GS_ANOMALY_MALFORMED, "Length below 8");
+        *status = GS_L2PDU_MALFORMED;
+        *length_reported = true;
+        return 0;
+    }
+    size_t limit = (size_t)hdr->length - GS_L2PDU_HEADER_LEN;
+    if (limit > avail) {
+        gs_emit_anomaly(ctx, names->length_exceeds_frame, GS_ANOMALY_MALFORMED,
+                        "Length is larger than the frame");
+        *status = GS_L2PDU_MALFORMED;
+        *length_reported = true;
+        return avail;
+    }
+    return limit;
+}
+
+void gs_l2pdu_stop(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                   enum gs_l2pdu_status *status, enum gs_cur_err err, const char *where)
+{
+    if (*status != GS_L2PDU_COMPLETE)
+        return;
+    if (err == GS_CUR_SHORT) {
+        *status = GS_L2PDU_TRUNCATED;
+        gs_emit_anomaly(ctx, names->truncated, GS_ANOMALY_TRUNCATED, where);
+    } else {
+        *status = GS_L2PDU_MALFORMED;
+        gs_emit_anomaly(ctx, names->malformed, GS_ANOMALY_MALFORMED, where);
+    }
+}
+
+void gs_l2pdu_report_tail(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                          const struct gs_sec_l2_result *res, const struct gs_sec_info *sec)
+{
+    if (res->tail == GS_SEC_TAIL_TRAILING)
+        gs_emit_anomaly(ctx, names->trailing_bytes, GS_ANOMALY_MALFORMED,
+                        "non-zero octets after Length that are no security extension");
+    if (res->reserved_nonzero)
+        gs_emit_anomaly(ctx, names->reserved_nonzero, GS_ANOMALY_MALFORMED,
+                        "Reserved1 bits 14..0 or Reserved2 set without a security extension");
+    if (res->tail != GS_SEC_TAIL_EXTENSION)
+        return;
+    if (res->ext_length_mismatch)
+        gs_emit_anomaly(ctx, names->ext_length_mismatch, GS_ANOMALY_MALFORMED,
+                        "Reserved1 does not give the extension's length");
+    if (sec->crc == GS_SEC_CRC_MISMATCH)
+        gs_emit_anomaly(ctx, names->ext_crc_mismatch, GS_ANOMALY_MALFORMED,
+                        "Reserved2 is not the CRC-16 of EtherType..Reserved1");
+    if (res->ext_malformed)
+        gs_emit_anomaly(ctx, names->ext_malformed, GS_ANOMALY_MALFORMED,
+                        "security extension BER does not fit");
+    else if (res->ext_unknown)
+        gs_emit_anomaly(ctx, names->ext_unknown, GS_ANOMALY_MALFORMED,
+                        "security extension in no known layout: reported raw");
+}
+
+bool gs_l2pdu_octets(struct gs_cursor v, struct gs_span *out)
+{
+    if (v.cap_len != v.wire_len)
+        return false;
+    *out = gs_cur_rest(&v);
+    return gs_cur_ok(&v);
+}
+
+struct gs_span gs_l2pdu_tlv_span(struct gs_cursor start, const struct gs_cursor *after)
+{
+    size_t n = gs_cur_pos(after) - gs_cur_pos(&start);
+    struct gs_cursor sub = gs_cur_sub(&start, n);
+    return gs_cur_rest(&sub);
 }
 
 /* Reads identifier and length octets (X.690 §8.1.2-8.1.3) into *tag and *len. */

@@ -18,6 +18,10 @@
 
 #include "ber.h"
 #include "cursor.h"
+#include "dissector.h"
+
+struct gs_sec_info;      /* iec62351_6.h */
+struct gs_sec_l2_result; /* iec62351_6.h */
 
 #define GS_L2PDU_HEADER_LEN    8u
 #define GS_L2PDU_S_BIT         0x8000u /* Reserved1 bit 15: Simulate (IEC 61850-8-1 Ed.2) */
@@ -44,11 +48,51 @@ struct gs_l2pdu_header {
     uint16_t reserved2;
 };
 
+/* The anomaly names one protocol reports about its frames ("goose.*", "sv.*"; each in its
+ * event_names), for the helpers below. */
+struct gs_l2pdu_names {
+    const char *truncated, *malformed;
+    const char *short_header, *bad_length, *length_exceeds_frame;
+    const char *trailing_bytes, *reserved_nonzero;
+    const char *ext_length_mismatch, *ext_crc_mismatch, *ext_malformed, *ext_unknown;
+};
+
 /* "complete", "malformed", "truncated". */
 const char *gs_l2pdu_status_name(enum gs_l2pdu_status status);
 
 /* Reads the 8-octet header; false (cursor in error) when the frame is shorter. */
 bool gs_l2pdu_header_read(struct gs_cursor *cur, struct gs_l2pdu_header *hdr);
+
+/* As gs_l2pdu_header_read, and when the frame is shorter reports names->short_header and sets
+ * *status to how it ended (truncated by the capture, or malformed). */
+bool gs_l2pdu_header_or_report(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                               struct gs_cursor *cur, struct gs_l2pdu_header *hdr,
+                               enum gs_l2pdu_status *status);
+
+/*
+ * Where Length says the APDUs end, counted from after the header, of the `avail` octets the
+ * frame has there: 0 when Length is below 8 (names->bad_length), `avail` when Length runs past
+ * the frame (names->length_exceeds_frame); either sets *status malformed and *length_reported.
+ */
+size_t gs_l2pdu_limit(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                      const struct gs_l2pdu_header *hdr, size_t avail, enum gs_l2pdu_status *status,
+                      bool *length_reported);
+
+/* Decoding stopped at a cursor error: the first stop sets *status (truncated for a capture
+ * cut, else malformed) and reports it with `where`; later ones change nothing. */
+void gs_l2pdu_stop(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                   enum gs_l2pdu_status *status, enum gs_cur_err err, const char *where);
+
+/* Reports what gs_sec_parse_l2 found after the APDU (trailing octets, reserved bits, the
+ * extension's length, CRC and layout); `sec` is what it filled. */
+void gs_l2pdu_report_tail(const struct gs_pkt_ctx *ctx, const struct gs_l2pdu_names *names,
+                          const struct gs_sec_l2_result *res, const struct gs_sec_info *sec);
+
+/* An OCTET/VISIBLE STRING field: its octets, false unless all were captured. */
+bool gs_l2pdu_octets(struct gs_cursor v, struct gs_span *out);
+
+/* The captured octets from `start` to `after` (the same cursor after reading one TLV). */
+struct gs_span gs_l2pdu_tlv_span(struct gs_cursor start, const struct gs_cursor *after);
 
 /*
  * Reads one BER TLV like gs_ber_tlv (definite lengths only), but when the length claims more

@@ -56,6 +56,20 @@ struct sv_state {
 
 static const char *const sv_event_names[] = {GS_SV_ANOMALY_NAMES, NULL};
 
+static const struct gs_l2pdu_names frame_names = {
+    .truncated = "sv.truncated",
+    .malformed = "sv.malformed",
+    .short_header = "sv.short_header",
+    .bad_length = "sv.bad_length",
+    .length_exceeds_frame = "sv.length_exceeds_frame",
+    .trailing_bytes = "sv.trailing_bytes",
+    .reserved_nonzero = "sv.reserved_nonzero",
+    .ext_length_mismatch = "sv.ext_length_mismatch",
+    .ext_crc_mismatch = "sv.ext_crc_mismatch",
+    .ext_malformed = "sv.ext_malformed",
+    .ext_unknown = "sv.ext_unknown",
+};
+
 static const struct gs_name_map asdu_field_names[] = {
     {A_SV_ID, "svID"},
     {A_DAT_SET, "datSet"},
@@ -88,15 +102,7 @@ static void anomaly(const struct dec *d, const char *name, enum gs_anomaly_kind 
 
 static void stop_at(struct dec *d, enum gs_cur_err err, const char *where)
 {
-    if (d->ev.status != GS_L2PDU_COMPLETE)
-        return;
-    if (err == GS_CUR_SHORT) {
-        d->ev.status = GS_L2PDU_TRUNCATED;
-        anomaly(d, "sv.truncated", GS_ANOMALY_TRUNCATED, where);
-    } else {
-        d->ev.status = GS_L2PDU_MALFORMED;
-        anomaly(d, "sv.malformed", GS_ANOMALY_MALFORMED, where);
-    }
+    gs_l2pdu_stop(d->ctx, &frame_names, &d->ev.status, err, where);
 }
 
 static void bad_field(struct dec *d, const char *what)
@@ -113,14 +119,6 @@ static void unknown_field(struct dec *d, const char *what)
         return;
     anomaly(d, "sv.unknown_field", GS_ANOMALY_MALFORMED, what);
     d->unknown_reported = true;
-}
-
-static bool take_octets(struct gs_cursor v, struct gs_span *out)
-{
-    if (v.cap_len != v.wire_len)
-        return false;
-    *out = gs_cur_rest(&v);
-    return gs_cur_ok(&v);
 }
 
 /* How a field's value came out: unusable, fine, or kept though outside the field's range. */
@@ -157,9 +155,9 @@ static enum take decode_asdu_field(struct gs_sv_asdu *a, uint32_t number, struct
 {
     switch (number) {
     case A_SV_ID:
-        return ok_or_bad(take_octets(v, &a->sv_id));
+        return ok_or_bad(gs_l2pdu_octets(v, &a->sv_id));
     case A_DAT_SET:
-        return ok_or_bad(take_octets(v, &a->dat_set));
+        return ok_or_bad(gs_l2pdu_octets(v, &a->dat_set));
     case A_SMP_CNT:
         return take_uint(v, UINT16_MAX, &a->smp_cnt);
     case A_CONF_REV:
@@ -171,7 +169,7 @@ static enum take decode_asdu_field(struct gs_sv_asdu *a, uint32_t number, struct
     case A_SMP_RATE:
         return take_uint(v, UINT16_MAX, &a->smp_rate);
     case A_SEQ_DATA:
-        if (!take_octets(v, &a->seq_data))
+        if (!gs_l2pdu_octets(v, &a->seq_data))
             return TAKE_BAD;
         if (a->seq_data.len == GS_SV_LE_OCTETS)
             decode_9_2le(a);
@@ -179,7 +177,7 @@ static enum take decode_asdu_field(struct gs_sv_asdu *a, uint32_t number, struct
     case A_SMP_MOD:
         return take_uint(v, UINT16_MAX, &a->smp_mod);
     case A_GMID:
-        return ok_or_bad(take_octets(v, &a->gmid));
+        return ok_or_bad(gs_l2pdu_octets(v, &a->gmid));
     default:
         return TAKE_BAD;
     }
@@ -350,13 +348,6 @@ static void decode_sav_pdu(struct dec *d, struct gs_cursor content)
                 "noASDU differs from the ASDUs in seqASDU");
 }
 
-static struct gs_span tlv_span(struct gs_cursor start, const struct gs_cursor *after)
-{
-    size_t n = gs_cur_pos(after) - gs_cur_pos(&start);
-    struct gs_cursor sub = gs_cur_sub(&start, n);
-    return gs_cur_rest(&sub);
-}
-
 static void reset_pdu(struct dec *d)
 {
     struct gs_sv_event *ev = &d->ev;
@@ -401,7 +392,7 @@ static size_t decode_apdus(struct dec *d, struct gs_cursor apdus, size_t limit)
             stop_at(d, apdus.err, "APDU tag and length");
             break;
         }
-        d->ev.apdu = tlv_span(start, &apdus);
+        d->ev.apdu = gs_l2pdu_tlv_span(start, &apdus);
         if (!tag.constructed)
             anomaly(d, "sv.bad_apdu_tag", GS_ANOMALY_MALFORMED, "savPdu in primitive form");
         if (overrun) {
@@ -437,29 +428,6 @@ static void dec_init(struct dec *d, const struct gs_pkt_ctx *ctx, struct gs_sv_a
     d->ev.asdus = asdus;
 }
 
-static void report_tail(struct dec *d, const struct gs_sec_l2_result *res)
-{
-    if (res->tail == GS_SEC_TAIL_TRAILING)
-        anomaly(d, "sv.trailing_bytes", GS_ANOMALY_MALFORMED,
-                "non-zero octets after Length that are no security extension");
-    if (res->reserved_nonzero)
-        anomaly(d, "sv.reserved_nonzero", GS_ANOMALY_MALFORMED,
-                "Reserved1 bits 14..0 or Reserved2 set without a security extension");
-    if (res->tail != GS_SEC_TAIL_EXTENSION)
-        return;
-    if (res->ext_length_mismatch)
-        anomaly(d, "sv.ext_length_mismatch", GS_ANOMALY_MALFORMED,
-                "Reserved1 does not give the extension's length");
-    if (d->sec.crc == GS_SEC_CRC_MISMATCH)
-        anomaly(d, "sv.ext_crc_mismatch", GS_ANOMALY_MALFORMED,
-                "Reserved2 is not the CRC-16 of EtherType..Reserved1");
-    if (res->ext_malformed)
-        anomaly(d, "sv.ext_malformed", GS_ANOMALY_MALFORMED, "security extension BER does not fit");
-    else if (res->ext_unknown)
-        anomaly(d, "sv.ext_unknown", GS_ANOMALY_MALFORMED,
-                "security extension in no known layout: reported raw");
-}
-
 size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
                        const struct gs_rsession *session, const struct gs_sec_info *session_sec,
                        struct gs_sv_asdu *asdus, size_t cap)
@@ -468,13 +436,9 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
     dec_init(&d, ctx, asdus, cap);
     struct gs_cursor c = unit;
     struct gs_l2pdu_header hdr;
-    if (!gs_l2pdu_header_read(&c, &hdr)) {
-        bool cut = c.err == GS_CUR_SHORT;
-        anomaly(&d, "sv.short_header", cut ? GS_ANOMALY_TRUNCATED : GS_ANOMALY_MALFORMED,
-                "fewer than the 8 header octets");
+    if (!gs_l2pdu_header_or_report(ctx, &frame_names, &c, &hdr, &d.ev.status)) {
         /* Still one event per frame, with nothing but how decoding ended. */
         d.ev.session = session;
-        d.ev.status = cut ? GS_L2PDU_TRUNCATED : GS_L2PDU_MALFORMED;
         if (session_sec != NULL)
             d.ev.security = session_sec;
         gs_emit(ctx, GS_EVENT_SV, &d.ev);
@@ -494,21 +458,7 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
 
     /* `limit`: where Length says the APDU ends, and the security extension starts. */
     size_t avail = gs_cur_wire_remaining(&c);
-    size_t limit = 0;
-    if (hdr.length < GS_L2PDU_HEADER_LEN) {
-        anomaly(&d, "sv.bad_length", GS_ANOMALY_MALFORMED, "Length below 8");
-        ev->status = GS_L2PDU_MALFORMED;
-        d.length_reported = true;
-    } else {
-        limit = (size_t)hdr.length - GS_L2PDU_HEADER_LEN;
-        if (limit > avail) {
-            anomaly(&d, "sv.length_exceeds_frame", GS_ANOMALY_MALFORMED,
-                    "Length is larger than the frame");
-            limit = avail;
-            ev->status = GS_L2PDU_MALFORMED;
-            d.length_reported = true;
-        }
-    }
+    size_t limit = gs_l2pdu_limit(ctx, &frame_names, &hdr, avail, &ev->status, &d.length_reported);
     /* Unlike GOOSE, Wireshark 4.0 reads SV only within Length; so does this. */
     struct gs_cursor apdus = gs_cur_sub(&c, limit);
     size_t pdu_end = gs_l2pdu_scan_end(apdus, limit, TAG_SAV_PDU, TAG_SAV_PDU);
@@ -519,7 +469,7 @@ size_t gs_sv_decode_l2(const struct gs_pkt_ctx *ctx, struct gs_cursor unit,
     } else {
         struct gs_sec_l2_result res;
         gs_sec_parse_l2(&unit, &hdr, ETHERTYPE_SV, apdu_end, &d.sec, &res);
-        report_tail(&d, &res);
+        gs_l2pdu_report_tail(ctx, &frame_names, &res, &d.sec);
     }
     return decode_apdus(&d, apdus, limit);
 }

@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "compiler.h"
+#include "names.h"
 #include "tls_suites.h"
 
 #define REC_HDR_LEN    5u
@@ -781,6 +782,37 @@ static bool server_hello(struct tls_state *st, const struct gs_pkt_ctx *ctx, str
 }
 
 /* ---- certificates --------------------------------------------------------------------------- */
+
+static const struct gs_name_map key_type_names[] = {
+    {GS_TLS_KEY_RSA, "RSA"},     {GS_TLS_KEY_RSA_PSS, "RSA-PSS"},
+    {GS_TLS_KEY_DSA, "DSA"},     {GS_TLS_KEY_DH, "DH"},
+    {GS_TLS_KEY_EC, "EC"},       {GS_TLS_KEY_ED25519, "Ed25519"},
+    {GS_TLS_KEY_ED448, "Ed448"}, {0, NULL},
+};
+
+static const struct gs_name_map hash_names[] = {
+    {GS_TLS_HASH_INTRINSIC, "intrinsic"},
+    {GS_TLS_HASH_MD2, "MD2"},
+    {GS_TLS_HASH_MD4, "MD4"},
+    {GS_TLS_HASH_MD5, "MD5"},
+    {GS_TLS_HASH_SHA1, "SHA1"},
+    {GS_TLS_HASH_SHA224, "SHA224"},
+    {GS_TLS_HASH_SHA256, "SHA256"},
+    {GS_TLS_HASH_SHA384, "SHA384"},
+    {GS_TLS_HASH_SHA512, "SHA512"},
+    {GS_TLS_HASH_OTHER, "other"},
+    {0, NULL},
+};
+
+const char *gs_tls_key_type_name(enum gs_tls_key_type t)
+{
+    return gs_name_lookup(key_type_names, (uint32_t)t, "unknown");
+}
+
+const char *gs_tls_hash_name(enum gs_tls_hash h)
+{
+    return gs_name_lookup(hash_names, (uint32_t)h, "unknown");
+}
 
 static enum gs_tls_hash hash_of_nid(int nid)
 {

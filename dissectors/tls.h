@@ -125,6 +125,11 @@ enum gs_tls_hash {
     GS_TLS_HASH_OTHER,
 };
 
+/* The names of a key type ("RSA", "EC", ...) and of a signature hash ("SHA256", ...), as
+ * records and alerts show them; "unknown" for GS_TLS_*_UNKNOWN and values out of range. */
+const char *gs_tls_key_type_name(enum gs_tls_key_type t);
+const char *gs_tls_hash_name(enum gs_tls_hash h);
+
 /* What an X.509 certificate says, as OpenSSL decodes it. */
 struct gs_tls_cert {
     size_t der_len;

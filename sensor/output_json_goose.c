@@ -305,6 +305,25 @@ static json_t *gse_mngt(const struct gs_gse_mngt *m)
     return o;
 }
 
+void gs_json_l2_header(json_t *o, uint16_t appid, bool has_header, uint16_t length,
+                       uint16_t reserved1, uint16_t reserved2, bool simulated)
+{
+    set_u(o, "appid", appid);
+    if (has_header) {
+        set_u(o, "length", length);
+        set_u(o, "reserved1", reserved1);
+        set_u(o, "reserved2", reserved2);
+    }
+    json_object_set_new(o, "simulated", json_boolean(simulated));
+}
+
+void gs_json_l2_context(json_t *o, const struct gs_sec_info *sec, const struct gs_rsession *session)
+{
+    json_object_set_new(o, "security", gs_json_sec_info(sec));
+    if (session != NULL)
+        json_object_set_new(o, "session", gs_json_rsession(session));
+}
+
 static const char *pdu_name(enum gs_goose_pdu pdu)
 {
     switch (pdu) {
@@ -322,13 +341,8 @@ void gs_json_goose(json_t *record, const void *body)
     const struct gs_goose_event *ev = body;
     json_object_set_new(record, "event_type", json_string("goose"));
     json_t *o = json_object();
-    set_u(o, "appid", ev->appid);
-    if (ev->has_header) {
-        set_u(o, "length", ev->length);
-        set_u(o, "reserved1", ev->reserved1);
-        set_u(o, "reserved2", ev->reserved2);
-    }
-    json_object_set_new(o, "simulated", json_boolean(ev->simulated));
+    gs_json_l2_header(o, ev->appid, ev->has_header, ev->length, ev->reserved1, ev->reserved2,
+                      ev->simulated);
     json_object_set_new(o, "pdu", json_string(pdu_name(ev->pdu)));
     json_object_set_new(o, "status", json_string(gs_l2pdu_status_name(ev->status)));
     if (ev->pdu_index != 0)
@@ -369,8 +383,6 @@ void gs_json_goose(json_t *record, const void *body)
     }
     if (ev->pdu == GS_GOOSE_PDU_GSE_MNGT)
         json_object_set_new(o, "gse_mngt", gse_mngt(&ev->mngt));
-    json_object_set_new(o, "security", gs_json_sec_info(ev->security));
-    if (ev->session != NULL)
-        json_object_set_new(o, "session", gs_json_rsession(ev->session));
+    gs_json_l2_context(o, ev->security, ev->session);
     json_object_set_new(record, "goose", o);
 }

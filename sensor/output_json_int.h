@@ -43,6 +43,12 @@ json_t *gs_json_utc_time(const struct gs_utc_time *t);
 json_t *gs_json_data_list(const struct gs_data_node *nodes, size_t n);
 json_t *gs_json_sec_info(const struct gs_sec_info *sec);
 json_t *gs_json_rsession(const struct gs_rsession *s);
+/* The layer-2 header fields both records open with (length and the reserved words only when
+ * the frame had the header), and the "security" and "session" objects both end with. */
+void gs_json_l2_header(json_t *o, uint16_t appid, bool has_header, uint16_t length,
+                       uint16_t reserved1, uint16_t reserved2, bool simulated);
+void gs_json_l2_context(json_t *o, const struct gs_sec_info *sec,
+                        const struct gs_rsession *session);
 /* record["iec104"] from a struct gs_iec104_event (output_json_iec104.c). */
 void gs_json_iec104(json_t *record, const void *body);
 /* Per-protocol event formatters (output_json_<proto>.c). */

@@ -57,13 +57,8 @@ void gs_json_sv(json_t *record, const void *body)
     /* R-SV events come from the rsession dissector: the record kind follows the event. */
     json_object_set_new(record, "event_type", json_string("sv"));
     json_t *o = json_object();
-    set_u(o, "appid", ev->appid);
-    if (ev->has_header) {
-        set_u(o, "length", ev->length);
-        set_u(o, "reserved1", ev->reserved1);
-        set_u(o, "reserved2", ev->reserved2);
-    }
-    json_object_set_new(o, "simulated", json_boolean(ev->simulated));
+    gs_json_l2_header(o, ev->appid, ev->has_header, ev->length, ev->reserved1, ev->reserved2,
+                      ev->simulated);
     json_object_set_new(o, "status", json_string(gs_l2pdu_status_name(ev->status)));
     if (ev->has_no_asdu)
         set_u(o, "no_asdu", ev->no_asdu);
@@ -80,8 +75,6 @@ void gs_json_sv(json_t *record, const void *body)
             set_u(o, "asdus_seen", ev->asdus_seen);
         }
     }
-    json_object_set_new(o, "security", gs_json_sec_info(ev->security));
-    if (ev->session != NULL)
-        json_object_set_new(o, "session", gs_json_rsession(ev->session));
+    gs_json_l2_context(o, ev->security, ev->session);
     json_object_set_new(record, "sv", o);
 }

@@ -89,42 +89,6 @@ static json_t *iso_time(int64_t secs)
     return json_string(text);
 }
 
-static const char *key_type_name(enum gs_tls_key_type t)
-{
-    switch (t) {
-    case GS_TLS_KEY_RSA:
-        return "RSA";
-    case GS_TLS_KEY_RSA_PSS:
-        return "RSA-PSS";
-    case GS_TLS_KEY_DSA:
-        return "DSA";
-    case GS_TLS_KEY_DH:
-        return "DH";
-    case GS_TLS_KEY_EC:
-        return "EC";
-    case GS_TLS_KEY_ED25519:
-        return "Ed25519";
-    case GS_TLS_KEY_ED448:
-        return "Ed448";
-    case GS_TLS_KEY_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}
-
-static const char *hash_name(enum gs_tls_hash h)
-{
-    static const char *const names[] = {
-        [GS_TLS_HASH_UNKNOWN] = "unknown", [GS_TLS_HASH_INTRINSIC] = "intrinsic",
-        [GS_TLS_HASH_MD2] = "MD2",         [GS_TLS_HASH_MD4] = "MD4",
-        [GS_TLS_HASH_MD5] = "MD5",         [GS_TLS_HASH_SHA1] = "SHA1",
-        [GS_TLS_HASH_SHA224] = "SHA224",   [GS_TLS_HASH_SHA256] = "SHA256",
-        [GS_TLS_HASH_SHA384] = "SHA384",   [GS_TLS_HASH_SHA512] = "SHA512",
-        [GS_TLS_HASH_OTHER] = "other",
-    };
-    return (size_t)h < sizeof(names) / sizeof(names[0]) ? names[h] : "unknown";
-}
-
 static json_t *cert_object(const struct gs_tls_cert *c)
 {
     json_t *o = json_object();
@@ -140,11 +104,11 @@ static json_t *cert_object(const struct gs_tls_cert *c)
         json_object_set_new(o, "not_before", iso_time(c->not_before));
         json_object_set_new(o, "not_after", iso_time(c->not_after));
     }
-    json_object_set_new(o, "key_type", json_string(key_type_name(c->key_type)));
+    json_object_set_new(o, "key_type", json_string(gs_tls_key_type_name(c->key_type)));
     json_object_set_new(o, "key_bits", json_integer(c->key_bits));
     set_str(o, "curve", c->curve);
     set_str(o, "signature_algorithm", c->sig_alg);
-    json_object_set_new(o, "signature_hash", json_string(hash_name(c->sig_hash)));
+    json_object_set_new(o, "signature_hash", json_string(gs_tls_hash_name(c->sig_hash)));
     json_object_set_new(o, "self_signed", json_boolean(c->self_signed));
     json_object_set_new(o, "sha256", gs_json_hex(c->sha256, sizeof(c->sha256)));
     return o;

@@ -5,12 +5,9 @@
  * detector with test-only update keys (pcaps/iec104.pcap's and pcaps/iec104-sa/'s), so key
  * changes, unwraps and MAC checks run on fuzzed ASDUs.
  */
-#include <stdlib.h>
-
 #include "fuzz_support.h"
 #include "iec104.h"
 #include "iec104_sa.h"
-#include "keystore.h"
 
 /* TEST ONLY keys, publicly known. */
 static const char test_keys[] =
@@ -20,36 +17,8 @@ static const char test_keys[] =
     "{\"common_address\": 2, \"user\": 1, \"update_key\":"
     " \"b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf\"}]}";
 
-static void on_alert(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_alert *alert)
-{
-    (void)arg;
-    (void)ctx;
-    if (alert->sig == NULL || alert->n_fields > GS_ALERT_MAX_FIELDS)
-        abort();
-}
-
-static void to_detector(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
-{
-    if (ev->type == GS_EVENT_IEC104)
-        gs_iec104_sa_detector.on_event(arg, ctx, ev);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct gs_keystore *keys;
-    static struct gs_config cfg;
-    static struct gs_detect_env env;
-    char errbuf[GS_ERRBUF_SIZE];
-    if (keys == NULL) {
-        if (gs_keystore_parse(test_keys, sizeof(test_keys) - 1, "fuzz", &keys, errbuf) != 0)
-            abort();
-        gs_config_defaults(&cfg);
-        env = (struct gs_detect_env){.cfg = &cfg, .keys = keys, .alert = on_alert};
-    }
-    void *det = NULL;
-    if (gs_iec104_sa_detector.create(&det, &env, errbuf) != 0)
-        abort();
-    gs_fuzz_dissector_hook(&gs_iec104_dissector, data, size, GS_TRANSPORT_TCP, to_detector, det);
-    gs_iec104_sa_detector.destroy(det);
-    return 0;
+    return gs_fuzz_detector(&gs_iec104_dissector, &gs_iec104_sa_detector, GS_EVENT_IEC104,
+                            test_keys, data, size, GS_TRANSPORT_TCP);
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "detector.h"
+#include "keystore.h"
 
 #define MAGIC_LEN        4
 #define MAX_STREAM_BYTES 65536
@@ -164,5 +166,49 @@ int gs_fuzz_dissector_hook(const struct gs_dissector *d, const uint8_t *input, s
     free(drv.pending[0]);
     free(drv.pending[1]);
     free(drv.state);
+    return 0;
+}
+
+/* What gs_fuzz_detector hands the detector. */
+struct detector_run {
+    const struct gs_detector *det;
+    enum gs_event_type event_type;
+    void *state;
+};
+
+static void check_alert(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_alert *alert)
+{
+    (void)arg;
+    (void)ctx;
+    if (alert->sig == NULL || alert->n_fields > GS_ALERT_MAX_FIELDS)
+        abort();
+}
+
+static void to_detector(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev)
+{
+    const struct detector_run *run = arg;
+    if (ev->type == run->event_type)
+        run->det->on_event(run->state, ctx, ev);
+}
+
+int gs_fuzz_detector(const struct gs_dissector *d, const struct gs_detector *det,
+                     enum gs_event_type event_type, const char *keys_json, const uint8_t *input,
+                     size_t size, unsigned transport)
+{
+    static struct gs_keystore *keys;
+    static struct gs_config cfg;
+    static struct gs_detect_env env;
+    char errbuf[GS_ERRBUF_SIZE];
+    if (keys == NULL) {
+        if (gs_keystore_parse(keys_json, strlen(keys_json), "fuzz", &keys, errbuf) != 0)
+            abort();
+        gs_config_defaults(&cfg);
+        env = (struct gs_detect_env){.cfg = &cfg, .keys = keys, .alert = check_alert};
+    }
+    struct detector_run run = {.det = det, .event_type = event_type};
+    if (det->create(&run.state, &env, errbuf) != 0)
+        abort();
+    gs_fuzz_dissector_hook(d, input, size, transport, to_detector, &run);
+    det->destroy(run.state);
     return 0;
 }

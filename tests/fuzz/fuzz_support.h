@@ -16,6 +16,8 @@
 
 #include "dissector.h"
 
+struct gs_detector; /* detectors/detector.h */
+
 #define GS_FUZZ_MAGIC "GSFZ"
 
 typedef void gs_fuzz_chunk_fn(void *arg, uint8_t selector, const uint8_t *data, size_t len);
@@ -38,6 +40,16 @@ int gs_fuzz_dissector(const struct gs_dissector *d, const uint8_t *input, size_t
 typedef void gs_fuzz_event_fn(void *arg, const struct gs_pkt_ctx *ctx, const struct gs_event *ev);
 int gs_fuzz_dissector_hook(const struct gs_dissector *d, const uint8_t *input, size_t size,
                            unsigned transport, gs_fuzz_event_fn *hook, void *arg);
+
+/*
+ * As gs_fuzz_dissector_hook, with detector `det` behind the dissector: each event of type
+ * `event_type` goes to a fresh instance of it (default limits, the key store parsed once from
+ * `keys_json`, test-only keys). Aborts if the keys do not parse, the detector cannot be
+ * created, or an alert has no signature or too many fields.
+ */
+int gs_fuzz_detector(const struct gs_dissector *d, const struct gs_detector *det,
+                     enum gs_event_type event_type, const char *keys_json, const uint8_t *input,
+                     size_t size, unsigned transport);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -282,7 +282,8 @@ static uint64_t operate(struct harness *h, uint8_t seq, uint8_t index)
     return feed_apdu(h, true, &h->last_request);
 }
 
-static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
+/* The outstation's g120v1, as the last challenge; `challenge` also sends it. */
+static void build_challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
 {
     struct apdu *x = &h->last_challenge;
     start(x, seq, GS_DNP3_FC_AUTH_RESPONSE, true);
@@ -292,7 +293,12 @@ static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t 
     put8(x, mal);
     put8(x, 1);
     put32(x, 0xA0B0C0D0u ^ csq);
-    return feed_apdu(h, false, x);
+}
+
+static uint64_t challenge(struct harness *h, uint8_t seq, uint32_t csq, uint8_t mal)
+{
+    build_challenge(h, seq, csq, mal);
+    return feed_apdu(h, false, &h->last_challenge);
 }
 
 /* The master's g120v2 for the last challenge and request; `flip` alters one MAC bit. */
@@ -341,13 +347,9 @@ static uint64_t aggressive(struct harness *h, uint8_t seq, uint32_t csq, uint8_t
     return feed_apdu(h, true, &x);
 }
 
-/* The worked example A1..A7 (key change, challenged operate), and the session keys. */
-static void example_prefix(struct harness *h)
+/* The session keys the example's g120v6 (A3) delivers, and its last challenge and request. */
+static void example_keys(struct harness *h)
 {
-    for (size_t i = 0; i < 7; i++)
-        feed_hex(h, i == 0 || i == 2 || i == 4 || i == 6, worked[i]);
-    feed_hex(h, false, "C2 81 00 00 0C 01 17 01 03 03 01 E8 03 00 00 00 00 00 00 00");
-    ck_assert_uint_eq(h->n_found, 0);
     struct apdu a2, a3;
     a2.n = gs_test_hex(a2.b, sizeof(a2.b), worked[1]);
     a3.n = gs_test_hex(a3.b, sizeof(a3.b), worked[2]);
@@ -358,6 +360,43 @@ static void example_prefix(struct harness *h)
                      GS_SA_KEYS_OK);
     h->last_challenge.n = gs_test_hex(h->last_challenge.b, sizeof(h->last_challenge.b), worked[5]);
     h->last_request.n = gs_test_hex(h->last_request.b, sizeof(h->last_request.b), worked[4]);
+}
+
+/* The worked example A1..A7 (key change, challenged operate), and the session keys. */
+static void example_prefix(struct harness *h)
+{
+    for (size_t i = 0; i < 7; i++)
+        feed_hex(h, i == 0 || i == 2 || i == 4 || i == 6, worked[i]);
+    feed_hex(h, false, "C2 81 00 00 0C 01 17 01 03 03 01 E8 03 00 00 00 00 00 00 00");
+    ck_assert_uint_eq(h->n_found, 0);
+    example_keys(h);
+}
+
+/* The example's key change (A1..A3), confirmed by the outstation's g120v5 `a4`; the session
+ * keys. Returns a4's frame. */
+static uint64_t key_change_answered(struct harness *h, const struct apdu *a4)
+{
+    for (size_t i = 0; i < 3; i++)
+        feed_hex(h, i != 1, worked[i]);
+    uint64_t f = feed_apdu(h, false, a4);
+    example_keys(h);
+    return f;
+}
+
+static uint64_t key_change_answered_hex(struct harness *h, const char *a4_hex)
+{
+    struct apdu a4;
+    a4.n = gs_test_hex(a4.b, sizeof(a4.b), a4_hex);
+    return key_change_answered(h, &a4);
+}
+
+/* A DIRECT_OPERATE challenged by the outstation (CSQ `csq`, MAL 4) and the master's reply, one
+ * MAC bit flipped when `flip`. Returns the reply's frame. */
+static uint64_t challenged_operate(struct harness *h, uint8_t seq, uint32_t csq, bool flip)
+{
+    operate(h, seq, 4);
+    challenge(h, seq, csq, 4);
+    return reply(h, seq, csq, flip);
 }
 
 /* ---- tests ------------------------------------------------------------------------------- */
@@ -749,6 +788,96 @@ START_TEST(test_dnp3_sa_update_key_change_makes_key_changes_unverifiable)
 }
 END_TEST
 
+/* opendnp3 confirms a session key change with KST=OK and MAL 0 (no MAC): the keys are taken,
+ * unconfirmed, so a MAC that fails under them is unverifiable. A challenge reply that verifies
+ * under them proves the sensor holds the outstation's keys; after it, a bad MAC on that
+ * connection is invalid (as after a key change confirmed with a MAC). */
+START_TEST(test_dnp3_sa_verified_mac_confirms_keys)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    key_change_answered_hex(
+        &h, "C1 83 00 00 78 05 5B 01 0F 00 02 00 00 00 01 00 01 01 00 04 00 55 66 77 88");
+    challenged_operate(&h, 2, 1, true);
+    response(&h, 2, 4, 0, 0);
+    ck_assert_uint_eq(h.n_found, 0); /* keys not confirmed yet: unverifiable */
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
+    challenged_operate(&h, 3, 2, false);
+    response(&h, 3, 4, 0, 0);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
+    uint64_t f = challenged_operate(&h, 4, 3, true);
+    ck_assert_uint_eq(h.n_found, 1);
+    expect_found(&h, 0, "dnp3.sa.mac_invalid", f);
+    ck_assert_str_eq(h.found[0].reason, "mac_mismatch");
+    harness_fini(&h);
+}
+END_TEST
+
+/* A key change confirmed with a MAC the sensor cannot compute (here an unknown MAL 7): the
+ * change is unverifiable, but the keys unwrapped with the update key and the key status
+ * check are taken (unconfirmed), as for a confirmation without a MAC, so the MACs that
+ * follow under them verify. */
+START_TEST(test_dnp3_sa_uncomputable_confirmation_keeps_keys)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    key_change_answered_hex(&h, "C1 83 00 00 78 05 5B 01 1F 00 02 00 00 00 01 00 01 01 07 04 00 55 "
+                                "66 77 88 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
+    ck_assert_uint_eq(counter(&h, "key_changes_unverifiable"), 1);
+    challenged_operate(&h, 2, 1, false);
+    response(&h, 2, 4, 0, 0);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 1);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 0);
+    ck_assert_uint_eq(h.n_found, 0);
+    harness_fini(&h);
+}
+END_TEST
+
+/* An aggressive-mode CSQ past the next expected one means messages were not captured (maybe a
+ * newer challenge, which the MAC covers): its MAC cannot be called invalid, also when the
+ * last aggressive message came on another connection of the association. Here a second
+ * connection's aggressive request answers a challenge the sensor did not capture, then the
+ * first connection's answers another uncaptured challenge (CSQ 3) with CSQ 4. */
+START_TEST(test_dnp3_sa_aggressive_csq_gap_after_other_connection)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    example_prefix(&h);
+    set_flow(&h, 2, 40001);
+    build_challenge(&h, 0, 7, 4); /* not captured */
+    aggressive(&h, 0, 2, 4, false);
+    set_flow(&h, 1, 40000);
+    build_challenge(&h, 3, 3, 4); /* not captured */
+    aggressive(&h, 3, 4, 4, false);
+    ck_assert_uint_eq(h.n_found, 0);
+    ck_assert_uint_eq(counter(&h, "macs_invalid"), 0);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 2);
+    harness_fini(&h);
+}
+END_TEST
+
+/* The first key change of a session, confirmed with a MAC that does not verify under the new
+ * MDSK: key_change_invalid, although no MAC verified on the association before (DNP3's MAC
+ * inputs are standard), and the keys are not taken. */
+START_TEST(test_dnp3_sa_first_key_change_confirm_mac_wrong)
+{
+    struct harness h;
+    harness_init(&h, keys_json, NULL);
+    struct apdu a4;
+    a4.n = gs_test_hex(a4.b, sizeof(a4.b), worked[3]);
+    a4.b[a4.n - 1] ^= 0x01;
+    uint64_t f = key_change_answered(&h, &a4);
+    ck_assert_uint_eq(h.n_found, 1);
+    expect_found(&h, 0, "dnp3.sa.key_change_invalid", f);
+    ck_assert_str_eq(h.found[0].reason, "confirm_mac");
+    ck_assert_uint_eq(counter(&h, "key_changes_invalid"), 1);
+    challenged_operate(&h, 2, 1, false);
+    ck_assert_uint_eq(counter(&h, "macs_verified"), 0);
+    ck_assert_uint_eq(counter(&h, "macs_unverifiable"), 1);
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *suite_dnp3_sa(void)
 {
     Suite *s = suite_create("dnp3_sa");
@@ -769,6 +898,10 @@ static Suite *suite_dnp3_sa(void)
     tcase_add_test(tc, test_dnp3_sa_association_cap);
     tcase_add_test(tc, test_dnp3_sa_silence);
     tcase_add_test(tc, test_dnp3_sa_update_key_change_makes_key_changes_unverifiable);
+    tcase_add_test(tc, test_dnp3_sa_verified_mac_confirms_keys);
+    tcase_add_test(tc, test_dnp3_sa_uncomputable_confirmation_keeps_keys);
+    tcase_add_test(tc, test_dnp3_sa_aggressive_csq_gap_after_other_connection);
+    tcase_add_test(tc, test_dnp3_sa_first_key_change_confirm_mac_wrong);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1087,12 +1087,29 @@ START_TEST(test_tls_malformed_hellos)
 }
 END_TEST
 
+/* The names records and alerts show for every key type and signature hash. */
+START_TEST(test_tls_key_and_hash_names)
+{
+    static const char *const keys[] = {"unknown", "RSA", "RSA-PSS", "DSA",
+                                       "DH",      "EC",  "Ed25519", "Ed448"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(keys); i++)
+        ck_assert_str_eq(gs_tls_key_type_name((enum gs_tls_key_type)i), keys[i]);
+    ck_assert_str_eq(gs_tls_key_type_name((enum gs_tls_key_type)99), "unknown");
+    static const char *const hashes[] = {"unknown", "intrinsic", "MD2",    "MD4",    "MD5",  "SHA1",
+                                         "SHA224",  "SHA256",    "SHA384", "SHA512", "other"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(hashes); i++)
+        ck_assert_str_eq(gs_tls_hash_name((enum gs_tls_hash)i), hashes[i]);
+    ck_assert_str_eq(gs_tls_hash_name((enum gs_tls_hash)99), "unknown");
+}
+END_TEST
+
 static Suite *suite_tls(void)
 {
     Suite *s = suite_create("tls");
     TCase *tc = tcase_create("dissector");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_tls_client_hello_fields);
+    tcase_add_test(tc, test_tls_key_and_hash_names);
     tcase_add_test(tc, test_tls_ja4_reference_vector);
     tcase_add_test(tc, test_tls_server_hello_tls13_stops_parsing);
     tcase_add_test(tc, test_tls_hello_retry_request);
