@@ -31,6 +31,8 @@
  */
 #include "sa_core.h"
 
+#include "policy.h"
+
 #include <openssl/crypto.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -320,6 +322,17 @@ void gs_sa_core_alert_begin(const struct gs_sa_cur *c, struct gs_alert *al, cons
 void gs_sa_core_alert_send(const struct gs_sa_cur *c, struct gs_alert *al, const char *message)
 {
     al->message = message;
+    /* The conduit the association's connection belongs to, as other detectors name it. */
+    const struct gs_flow_info *f = c->ctx->flow;
+    if (f != NULL && c->core->env->policy != NULL) {
+        bool to_server = f->dir == GS_DIR_TO_SERVER;
+        const struct gs_policy_conduit *conduit =
+            gs_policy_match(c->core->env->policy, to_server ? &f->src : &f->dst,
+                            to_server ? &f->dst : &f->src, to_server ? f->dst_port : f->src_port,
+                            c->core->p->app_proto);
+        if (conduit != NULL)
+            al->conduit = conduit->name;
+    }
     gs_detect_alert(c->core->env, c->ctx, al);
 }
 
