@@ -326,10 +326,9 @@ void gs_sa_core_alert_send(const struct gs_sa_cur *c, struct gs_alert *al, const
     const struct gs_flow_info *f = c->ctx->flow;
     if (f != NULL && c->core->env->policy != NULL) {
         bool to_server = f->dir == GS_DIR_TO_SERVER;
-        const struct gs_policy_conduit *conduit =
-            gs_policy_match(c->core->env->policy, to_server ? &f->src : &f->dst,
-                            to_server ? &f->dst : &f->src, to_server ? f->dst_port : f->src_port,
-                            c->core->p->app_proto);
+        const struct gs_policy_conduit *conduit = gs_policy_match(
+            c->core->env->policy, to_server ? &f->src : &f->dst, to_server ? &f->dst : &f->src,
+            to_server ? f->dst_port : f->src_port, c->core->p->app_proto);
         if (conduit != NULL)
             al->conduit = conduit->name;
     }

@@ -34,8 +34,16 @@ START_TEST(test_demo_alerts)
     fchmod(fd, 0600);
     close(fd);
 
-    char *argv[] = {(char *)gs_test_gridsensor(), "--keys", keys, "--policy", policy,
-                    "--log-events", "--stats", "-r", demo, NULL};
+    char *argv[] = {(char *)gs_test_gridsensor(),
+                    "--keys",
+                    keys,
+                    "--policy",
+                    policy,
+                    "--log-events",
+                    "--stats",
+                    "-r",
+                    demo,
+                    NULL};
     char *out, *err;
     int rc = gs_test_run(argv, &out, &err);
     unlink(keys);

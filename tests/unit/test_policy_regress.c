@@ -56,8 +56,8 @@ static json_t *run_sensor(const char *pcap, const char *policy, const char *set)
         /* Only the policy's own findings: other detectors judge the same traffic too. */
         const char *rule =
             json_string_value(json_object_get(json_object_get(rec, "alert"), "rule"));
-        if (json_is_string(type) && strcmp(json_string_value(type), "alert") == 0 &&
-            rule != NULL && strncmp(rule, "policy.", 7) == 0)
+        if (json_is_string(type) && strcmp(json_string_value(type), "alert") == 0 && rule != NULL &&
+            strncmp(rule, "policy.", 7) == 0)
             json_array_append(alerts, rec);
         json_decref(rec);
     }
