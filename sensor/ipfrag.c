@@ -24,6 +24,7 @@ struct datagram {
 struct gs_ipfrag {
     struct datagram *slots;
     uint32_t n_slots;
+    uint32_t n_used; /* datagrams under reassembly */
     uint64_t bytes_held;
     uint64_t max_bytes;
     uint64_t timeout_us;
@@ -54,6 +55,8 @@ static void release(struct gs_ipfrag *frag, struct datagram *dg)
         free(dg->buf);
         frag->bytes_held -= MAX_DATAGRAM;
     }
+    if (dg->used)
+        frag->n_used--;
     memset(dg, 0, sizeof(*dg));
 }
 
@@ -86,7 +89,12 @@ static struct datagram *lookup(struct gs_ipfrag *frag, const struct gs_ipfrag_ke
 {
     struct datagram *free_slot = NULL;
     struct datagram *oldest = NULL;
+    uint32_t used_seen = 0;
+    /* Slots are taken from the front, so the scan can stop once every datagram held was seen
+     * and a free slot found: a few fragments in flight cost a few comparisons, not 1024. */
     for (uint32_t i = 0; i < frag->n_slots; i++) {
+        if (used_seen == frag->n_used && free_slot != NULL)
+            break;
         struct datagram *dg = &frag->slots[i];
         if (dg->used && ts_us > dg->first_ts_us + frag->timeout_us) {
             frag->stats->ip_frag_dropped++;
@@ -97,6 +105,7 @@ static struct datagram *lookup(struct gs_ipfrag *frag, const struct gs_ipfrag_ke
                 free_slot = dg;
             continue;
         }
+        used_seen++;
         if (same_key(&dg->key, key))
             return dg;
         if (oldest == NULL || dg->first_ts_us < oldest->first_ts_us)
@@ -115,6 +124,7 @@ static struct datagram *lookup(struct gs_ipfrag *frag, const struct gs_ipfrag_ke
         return NULL;
     frag->bytes_held += MAX_DATAGRAM;
     free_slot->used = true;
+    frag->n_used++;
     free_slot->key = *key;
     free_slot->first_ts_us = ts_us;
     return free_slot;
