@@ -12,17 +12,14 @@
  *
  * Keys are the test-only keys of keys/examples/test-only-dnp3-sa.json (repeated below; the
  * capture test loads that file and verifies every MAC with them). Session keys, challenge
- * data and times are fixed, so the output is the same on every run. The crypto here is
- * written directly against OpenSSL, independently of detectors/sa_crypto.c, so that the
- * capture test cross-checks the two.
+ * data and times are fixed, so the output is the same on every run. The crypto is saw.c's,
+ * independent of detectors/sa_crypto.c, so that the capture test cross-checks the two.
  *
  * Usage: gen_dnp3_sa OUTDIR   (writes OUTDIR/<case>.pcap and OUTDIR/<case>.expect)
  *        gen_dnp3_sa --bench sha256|gmac|sha1 MACS OUTDIR   (a long valid session,
  *        OUTDIR/bench-<assoc>.pcap, for scripts/bench-sa.sh)
  */
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +27,7 @@
 
 #include "dnp3w.h"
 #include "pcapw.h"
+#include "saw.h"
 
 #define T0          1795000000000000ull /* 2026-11-18T11:06:40Z */
 #define FC_READ     0x01
@@ -83,73 +81,6 @@ static const struct assoc sha1 = {
 static const struct assoc unknown = {
     "nokey", 9,          4000,       1,     4, 1, "e0e1e2e3e4e5e6e7e8e9eaebecedeeef",
     16,      0x0A010005, 0x0A020028, 40004, 4};
-
-/* ---- crypto, straight OpenSSL ------------------------------------------------------------ */
-
-static size_t mal_len(uint8_t mal)
-{
-    static const size_t len[] = {0, 4, 10, 8, 16, 8, 12};
-    return mal < 7 ? len[mal] : 0;
-}
-
-struct part {
-    const uint8_t *p;
-    size_t n;
-};
-
-static void mac(uint8_t mal, const uint8_t *key, size_t key_len, const uint8_t iv[12],
-                const struct part *parts, size_t n_parts, uint8_t *out)
-{
-    uint8_t full[64];
-    if (mal == 6) {
-        EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-        int outl;
-        if (c == NULL ||
-            EVP_EncryptInit_ex(c, key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, key,
-                               iv) != 1)
-            die("GCM init");
-        for (size_t i = 0; i < n_parts; i++) {
-            if (EVP_EncryptUpdate(c, NULL, &outl, parts[i].p, (int)parts[i].n) != 1)
-                die("GCM AAD");
-        }
-        if (EVP_EncryptFinal_ex(c, full, &outl) != 1 ||
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, full) != 1)
-            die("GCM tag");
-        EVP_CIPHER_CTX_free(c);
-    } else {
-        EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *c = EVP_MAC_CTX_new(m);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                             (mal == 3 || mal == 4) ? "SHA256" : "SHA1", 0),
-            OSSL_PARAM_construct_end()};
-        size_t n;
-        if (c == NULL || EVP_MAC_init(c, key, key_len, params) != 1)
-            die("HMAC init");
-        for (size_t i = 0; i < n_parts; i++)
-            EVP_MAC_update(c, parts[i].p, parts[i].n);
-        if (EVP_MAC_final(c, full, &n, sizeof(full)) != 1)
-            die("HMAC");
-        EVP_MAC_CTX_free(c);
-        EVP_MAC_free(m);
-    }
-    memcpy(out, full, mal_len(mal));
-}
-
-static size_t aes_wrap(const uint8_t *kek, size_t kek_len, const uint8_t *in, size_t n,
-                       uint8_t *out)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int l1 = 0, l2 = 0;
-    EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-    if (EVP_EncryptInit_ex(c, kek_len == 32 ? EVP_aes_256_wrap() : EVP_aes_128_wrap(), NULL, kek,
-                           NULL) != 1 ||
-        EVP_EncryptUpdate(c, out, &l1, in, (int)n) != 1 ||
-        EVP_EncryptFinal_ex(c, out + l1, &l2) != 1)
-        die("AES key wrap");
-    EVP_CIPHER_CTX_free(c);
-    return (size_t)(l1 + l2);
-}
 
 /* ---- a session being written --------------------------------------------------------------- */
 
@@ -285,15 +216,6 @@ static void gap(struct sess *s, uint64_t us)
 
 /* ---- building blocks --------------------------------------------------------------------- */
 
-static void gmac_iv(uint8_t iv[12], uint16_t addr, uint16_t user, uint32_t ksq, uint32_t csq)
-{
-    uint8_t v[12] = {(uint8_t)addr,        (uint8_t)(addr >> 8), (uint8_t)user,
-                     (uint8_t)(user >> 8), (uint8_t)ksq,         (uint8_t)(ksq >> 8),
-                     (uint8_t)(ksq >> 16), (uint8_t)(ksq >> 24), (uint8_t)csq,
-                     (uint8_t)(csq >> 8),  (uint8_t)(csq >> 16), (uint8_t)(csq >> 24)};
-    memcpy(iv, v, 12);
-}
-
 /* g120v4 -> g120v5. With session keys, the status carries KST=OK and the MAC of the last
  * g120v6 with the current MDSK (TMW's _sendKeyStatusResponseV5); without, KST=NOT_INIT and
  * MAL 0. Returns the frame of the g120v5. */
@@ -320,12 +242,12 @@ static uint64_t key_status(struct sess *s, bool tamper_mac)
     size_t body = rs.n - (at + 2);
     if (s->keys && !opendnp3_status) {
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
-        struct part p = {s->last_v6.b, s->last_v6.n};
-        mac(s->a->mal, s->mdsk, s->a->sk_len, iv, &p, 1, m);
+        gs_saw_gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
+        struct gs_saw_part p = {s->last_v6.b, s->last_v6.n};
+        gs_saw_mac(s->a->mal, s->mdsk, s->a->sk_len, iv, &p, 1, m);
         if (tamper_mac)
             m[0] ^= 0x01;
-        putn(&rs, m, mal_len(s->a->mal));
+        putn(&rs, m, gs_saw_mal_len(s->a->mal));
     }
     g120_end(&rs, at);
     s->last_v5.n = body;
@@ -380,7 +302,7 @@ static uint64_t key_change(struct sess *s, enum kc_tamper t)
         memcpy(kek, s->uk, s->uk_len);
         if (t == KC_WRONG_UK)
             kek[s->uk_len - 1] ^= 0x5A;
-        n = aes_wrap(kek, s->uk_len, plain, n, rq.b + rq.n);
+        n = gs_saw_aes_wrap(kek, s->uk_len, plain, n, rq.b + rq.n);
         rq.n += n;
         g120_end(&rq, at);
         OPENSSL_cleanse(plain, sizeof(plain));
@@ -404,10 +326,10 @@ static uint64_t key_change(struct sess *s, enum kc_tamper t)
         put8(&rs, rnd(s));
     size_t body = rs.n - (at + 2);
     uint8_t iv[12], m[16];
-    gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
-    struct part p = {rq.b, rq.n};
-    mac(s->a->mal, md, s->a->sk_len, iv, &p, 1, m);
-    size_t ml = mal_len(s->a->mal);
+    gs_saw_gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->last_csq);
+    struct gs_saw_part p = {rq.b, rq.n};
+    gs_saw_mac(s->a->mal, md, s->a->sk_len, iv, &p, 1, m);
+    size_t ml = gs_saw_mal_len(s->a->mal);
     if (t == KC_CONFIRM_MAC && ml != 0)
         m[ml - 1] ^= 0x40;
     putn(&rs, m, ml);
@@ -509,10 +431,10 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
         put32(&rp, csq);
         put16(&rp, s->a->user);
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->master, s->a->user, s->ksq, csq);
-        struct part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
-        mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
-        putn(&rp, m, mal_len(mal));
+        gs_saw_gmac_iv(iv, s->a->master, s->a->user, s->ksq, csq);
+        struct gs_saw_part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
+        gs_saw_mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
+        putn(&rp, m, gs_saw_mal_len(mal));
         g120_end(&rp, at);
         f.reply = emit(s, true, &rp);
         gap(s, 2000000); /* the outstation never sent that challenge: it discards the reply */
@@ -541,10 +463,10 @@ static struct op_frames challenged_operate(struct sess *s, uint16_t index, enum 
         put32(&rp, s->csq);
         put16(&rp, s->a->user);
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->master, s->a->user, s->ksq, s->csq);
-        struct part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
-        mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
-        size_t ml = mal_len(mal);
+        gs_saw_gmac_iv(iv, s->a->master, s->a->user, s->ksq, s->csq);
+        struct gs_saw_part p[2] = {{ch.b, ch.n}, {op.b, op.n}};
+        gs_saw_mac(mal, s->cdsk, s->a->sk_len, iv, p, 2, m);
+        size_t ml = gs_saw_mal_len(mal);
         if (t == OP_MAC_BITFLIP || t == OP_EXEC_BITFLIP)
             m[5] ^= 0x10;
         if (t == OP_MAC_TRUNCATED)
@@ -601,14 +523,14 @@ static uint64_t aggressive_operate(struct sess *s, uint16_t index, enum ag_tampe
         put16(&op, s->a->user);
         crob(&op, index, index % 2 ? 0x04 : 0x03);
         size_t at = g120_free(&op, 9);
-        size_t ml = mal_len(s->a->mal);
+        size_t ml = gs_saw_mal_len(s->a->mal);
         op.b[at] = (uint8_t)ml;
         op.b[at + 1] = 0;
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->master, s->a->user, s->ksq, csq);
-        struct part p[2] = {{s->last_challenge.b, s->last_challenge.n}, {op.b, op.n}};
+        gs_saw_gmac_iv(iv, s->a->master, s->a->user, s->ksq, csq);
+        struct gs_saw_part p[2] = {{s->last_challenge.b, s->last_challenge.n}, {op.b, op.n}};
         /* A wrong MAC: the right input under the wrong direction's key. */
-        mac(s->a->mal, t == AG_WRONG_MAC ? s->mdsk : s->cdsk, s->a->sk_len, iv, p, 2, m);
+        gs_saw_mac(s->a->mal, t == AG_WRONG_MAC ? s->mdsk : s->cdsk, s->a->sk_len, iv, p, 2, m);
         putn(&op, m, ml);
         s->last_csq = csq;
         s->aggr++;
@@ -660,12 +582,12 @@ static uint64_t master_challenged_poll(struct sess *s, bool flip)
     put32(&rp, s->mcsq);
     put16(&rp, s->a->user);
     uint8_t iv[12], m[16];
-    gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->mcsq);
-    struct part p[2] = {{ch.b, ch.n}, {rs.b, rs.n}};
-    mac(s->a->mal, s->mdsk, s->a->sk_len, iv, p, 2, m);
+    gs_saw_gmac_iv(iv, s->a->outstation, s->a->user, s->ksq, s->mcsq);
+    struct gs_saw_part p[2] = {{ch.b, ch.n}, {rs.b, rs.n}};
+    gs_saw_mac(s->a->mal, s->mdsk, s->a->sk_len, iv, p, 2, m);
     if (flip)
         m[2] ^= 0x08;
-    putn(&rp, m, mal_len(s->a->mal));
+    putn(&rp, m, gs_saw_mal_len(s->a->mal));
     g120_end(&rp, at);
     uint64_t f = emit(s, false, &rp);
     gap(s, 500000);

@@ -25,13 +25,12 @@
  *
  * Usage: gen_iec104 OUT.pcap
  */
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pcapw.h"
+#include "saw.h"
 
 #define T0 1795100000000000ull /* 2026-11-19T14:53:20Z */
 
@@ -648,35 +647,14 @@ static const uint8_t control_key[16] = {0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6
 static const uint8_t monitor_key[16] = {0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7,
                                         0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF};
 
-/* HMAC-SHA-256 over a || b, truncated to 16 octets (MAL 4). */
+#define MAL_SHA256_16 4 /* HMAC-SHA-256 truncated to 16 octets */
+
+/* The MAC of a || b (b may be empty) under key. */
 static void mac16(const uint8_t key[16], const struct buf *a, const uint8_t *b, size_t b_len,
                   uint8_t out[16])
 {
-    uint8_t in[2048], full[32];
-    unsigned len = 0;
-    memcpy(in, a->b, a->n);
-    if (b_len != 0)
-        memcpy(in + a->n, b, b_len);
-    if (HMAC(EVP_sha256(), key, 16, in, a->n + b_len, full, &len) == NULL) {
-        fprintf(stderr, "gen_iec104: HMAC failed\n");
-        exit(1);
-    }
-    memcpy(out, full, 16);
-}
-
-/* AES-128 key wrap (RFC 3394) of `n` octets (a multiple of 8) into out (n + 8 octets). */
-static void key_wrap(const uint8_t *in, size_t n, uint8_t *out)
-{
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int len = 0, fin = 0;
-    EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-    if (ctx == NULL || EVP_EncryptInit_ex(ctx, EVP_aes_128_wrap(), NULL, update_key, NULL) != 1 ||
-        EVP_EncryptUpdate(ctx, out, &len, in, (int)n) != 1 ||
-        EVP_EncryptFinal_ex(ctx, out + len, &fin) != 1 || (size_t)(len + fin) != n + 8) {
-        fprintf(stderr, "gen_iec104: key wrap failed\n");
-        exit(1);
-    }
-    EVP_CIPHER_CTX_free(ctx);
+    const struct gs_saw_part input[] = {{a->b, a->n}, {b, b_len}};
+    gs_saw_mac(MAL_SHA256_16, key, 16, NULL, input, 2, out);
 }
 
 #define MAX_SEGMENT 200 /* message octets per ASDU when a message is segmented */
@@ -734,7 +712,7 @@ static void secure(struct gs_pcapw *w)
     pn += status.n;
     while (pn % 8 != 0)
         plain[pn++] = 0;
-    key_wrap(plain, pn, wrapped);
+    gs_saw_aes_wrap(update_key, sizeof(update_key), plain, pn, wrapped);
     m.n = 0;
     put32(&m, 1);
     put16(&m, 1);

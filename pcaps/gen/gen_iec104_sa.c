@@ -20,15 +20,14 @@
  *
  * Usage: gen_iec104_sa OUTDIR
  */
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pcapw.h"
+#include "saw.h"
 
 #define T0        1795200000000000ull /* 2026-11-20T18:40:00Z */
 #define KEYS_FILE "keys/examples/test-only-iec104-sa.json"
@@ -60,76 +59,10 @@ static const struct assoc gmac = {
 static const struct assoc unknown = {
     "nokey", 9, 1, 4, 1, "e0e1e2e3e4e5e6e7e8e9eaebecedeeef", 16, 0x0A050005, 0x0A060028, 41004};
 
-/* ---- crypto, straight OpenSSL (independent of detectors/sa_crypto.c) ---------------------- */
-
-static size_t mal_len(uint8_t mal)
-{
-    static const size_t len[] = {0, 4, 10, 8, 16, 8, 12};
-    return mal < 7 ? len[mal] : 0;
-}
-
 struct buf {
     uint8_t b[512];
     size_t n;
 };
-
-static void mac(uint8_t mal, const uint8_t *key, size_t key_len, const uint8_t iv[12],
-                const struct buf *a, const uint8_t *b, size_t b_n, uint8_t *out)
-{
-    uint8_t full[64];
-    if (mal == 6) {
-        EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-        int outl;
-        if (c == NULL ||
-            EVP_EncryptInit_ex(c, key_len == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(), NULL, key,
-                               iv) != 1 ||
-            EVP_EncryptUpdate(c, NULL, &outl, a->b, (int)a->n) != 1 ||
-            (b_n != 0 && EVP_EncryptUpdate(c, NULL, &outl, b, (int)b_n) != 1) ||
-            EVP_EncryptFinal_ex(c, full, &outl) != 1 ||
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, full) != 1)
-            die("GCM");
-        EVP_CIPHER_CTX_free(c);
-    } else {
-        EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *c = EVP_MAC_CTX_new(m);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                             (mal == 3 || mal == 4) ? "SHA256" : "SHA1", 0),
-            OSSL_PARAM_construct_end()};
-        size_t n;
-        if (c == NULL || EVP_MAC_init(c, key, key_len, params) != 1 ||
-            EVP_MAC_update(c, a->b, a->n) != 1 || (b_n != 0 && EVP_MAC_update(c, b, b_n) != 1) ||
-            EVP_MAC_final(c, full, &n, sizeof(full)) != 1)
-            die("HMAC");
-        EVP_MAC_CTX_free(c);
-        EVP_MAC_free(m);
-    }
-    memcpy(out, full, mal_len(mal));
-}
-
-static size_t aes_wrap(const uint8_t *kek, size_t kek_len, const uint8_t *in, size_t n,
-                       uint8_t *out)
-{
-    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-    int l1 = 0, l2 = 0;
-    EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-    if (EVP_EncryptInit_ex(c, kek_len == 32 ? EVP_aes_256_wrap() : EVP_aes_128_wrap(), NULL, kek,
-                           NULL) != 1 ||
-        EVP_EncryptUpdate(c, out, &l1, in, (int)n) != 1 ||
-        EVP_EncryptFinal_ex(c, out + l1, &l2) != 1)
-        die("AES key wrap");
-    EVP_CIPHER_CTX_free(c);
-    return (size_t)(l1 + l2);
-}
-
-static void gmac_iv(uint8_t iv[12], uint16_t sender, uint16_t user, uint32_t ksq, uint32_t csq)
-{
-    uint8_t v[12] = {(uint8_t)sender,      (uint8_t)(sender >> 8), (uint8_t)user,
-                     (uint8_t)(user >> 8), (uint8_t)ksq,           (uint8_t)(ksq >> 8),
-                     (uint8_t)(ksq >> 16), (uint8_t)(ksq >> 24),   (uint8_t)csq,
-                     (uint8_t)(csq >> 8),  (uint8_t)(csq >> 16),   (uint8_t)(csq >> 24)};
-    memcpy(iv, v, 12);
-}
 
 /* ---- a session being written --------------------------------------------------------------- */
 
@@ -273,9 +206,10 @@ static void key_status(struct sess *s)
     putn(&s->last_status, rs.b + body_at, rs.n - body_at);
     if (s->keys) {
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->last_csq);
-        mac(s->a->mal, s->mdsk, s->a->sk_len, iv, &s->last_kc, NULL, 0, m);
-        putn(&rs, m, mal_len(s->a->mal));
+        gs_saw_gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->last_csq);
+        const struct gs_saw_part input[] = {{s->last_kc.b, s->last_kc.n}};
+        gs_saw_mac(s->a->mal, s->mdsk, s->a->sk_len, iv, input, 1, m);
+        putn(&rs, m, gs_saw_mal_len(s->a->mal));
     }
     send_i(s, false, &rs);
 }
@@ -306,7 +240,7 @@ static uint64_t key_change(struct sess *s, bool wrong_uk)
     memcpy(kek, s->uk, s->uk_len);
     if (wrong_uk)
         kek[0] ^= 0x33;
-    size_t wn = aes_wrap(kek, s->uk_len, plain, n, wrapped);
+    size_t wn = gs_saw_aes_wrap(kek, s->uk_len, plain, n, wrapped);
     OPENSSL_cleanse(plain, sizeof(plain));
     struct buf kc, rs;
     header(s, &kc, 86, 15, true);
@@ -332,9 +266,10 @@ static uint64_t key_change(struct sess *s, bool wrong_uk)
     s->last_status.n = 0;
     putn(&s->last_status, rs.b + body_at, rs.n - body_at);
     uint8_t iv[12], m[16];
-    gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->last_csq);
-    mac(s->a->mal, md, s->a->sk_len, iv, &kc, NULL, 0, m);
-    putn(&rs, m, mal_len(s->a->mal));
+    gs_saw_gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->last_csq);
+    const struct gs_saw_part input[] = {{kc.b, kc.n}};
+    gs_saw_mac(s->a->mal, md, s->a->sk_len, iv, input, 1, m);
+    putn(&rs, m, gs_saw_mal_len(s->a->mal));
     send_i(s, false, &rs);
     memcpy(s->cdsk, cd, s->a->sk_len);
     memcpy(s->mdsk, md, s->a->sk_len);
@@ -391,13 +326,14 @@ static struct frames challenged_select(struct sess *s, uint32_t ioa, bool flip)
     header(s, &rp, 82, 14, true);
     put32(&rp, s->csq);
     put16(&rp, s->a->user);
-    put16(&rp, (uint16_t)mal_len(s->a->mal));
+    put16(&rp, (uint16_t)gs_saw_mal_len(s->a->mal));
     uint8_t iv[12], m[16];
-    gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->csq);
-    mac(s->a->mal, s->cdsk, s->a->sk_len, iv, &ch, cmd.b, cmd.n, m);
+    gs_saw_gmac_iv(iv, s->a->ca, s->a->user, s->ksq, s->csq);
+    const struct gs_saw_part input[] = {{ch.b, ch.n}, {cmd.b, cmd.n}};
+    gs_saw_mac(s->a->mal, s->cdsk, s->a->sk_len, iv, input, 2, m);
     if (flip)
         m[1] ^= 0x20;
-    putn(&rp, m, mal_len(s->a->mal));
+    putn(&rp, m, gs_saw_mal_len(s->a->mal));
     f.reply = send_i(s, true, &rp);
     if (flip) {
         gap(s, 2000000);
@@ -423,9 +359,11 @@ static uint64_t aggressive_execute(struct sess *s, uint32_t ioa, bool replay)
         put32(&ar, csq);
         put16(&ar, s->a->user);
         uint8_t iv[12], m[16];
-        gmac_iv(iv, s->a->ca, s->a->user, s->ksq, csq);
-        mac(s->a->mal, s->cdsk, s->a->sk_len, iv, &s->last_challenge, ar.b, ar.n, m);
-        putn(&ar, m, mal_len(s->a->mal));
+        gs_saw_gmac_iv(iv, s->a->ca, s->a->user, s->ksq, csq);
+        const struct gs_saw_part input[] = {{s->last_challenge.b, s->last_challenge.n},
+                                            {ar.b, ar.n}};
+        gs_saw_mac(s->a->mal, s->cdsk, s->a->sk_len, iv, input, 2, m);
+        putn(&ar, m, gs_saw_mal_len(s->a->mal));
         s->last_csq = csq;
         s->last_aggressive = ar;
     }
